@@ -1,0 +1,34 @@
+# PhanAnh: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench install clean messages
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	PORT=$(PORT) ./scripts/run.sh
+
+test: $(STAMP)
+	./scripts/test.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	./scripts/bench.sh
+
+messages: $(STAMP)
+	cd phananh && ../$(BIN)/python ../manage.py makemessages -l vi -l en --no-obsolete && ../$(BIN)/python ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) staticfiles

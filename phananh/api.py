@@ -1,0 +1,15 @@
+"""The native API (/api/v1/), one NinjaAPI with a router per app."""
+
+from ninja import NinjaAPI
+
+api = NinjaAPI(
+    title="PhanAnh API",
+    version="1",
+    description="Citizen reports: submit, follow, map and statistics. Vietnamese-first; "
+    "send Accept-Language: en for English error messages.",
+    urls_namespace="api",
+)
+
+from phananh.public.api import router as public_router  # noqa: E402
+
+api.add_router("", public_router)

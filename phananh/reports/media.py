@@ -1,0 +1,112 @@
+"""Photo intake: cheap validation on the request path, re-encoding in the worker.
+
+The request only checks that an upload is a real image of an accepted type
+and size, then parks the original bytes in private `incoming` storage. The
+worker (`tasks.process_media`) decodes it, applies the EXIF orientation,
+re-encodes to JPEG without any metadata (GPS, camera serial...) and makes the
+thumbnail; the original is then deleted. Nothing is shown before that.
+"""
+
+import io
+import uuid
+
+import pillow_heif
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+pillow_heif.register_heif_opener()
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "GIF", "MPO"}
+MAX_PIXELS = 50_000_000
+MAX_SIDE = 2048
+THUMB_SIDE = 480
+JPEG_QUALITY = 85
+
+
+def validate_image(upload):
+    """Raise ValidationError (in the user's language) unless `upload` is an
+    accepted image within the limits. Reads only the header and structure."""
+    limit_mb = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+    if upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            _("“%(name)s” is too large (%(size).1f MB). Photos may be up to %(limit)d MB.")
+            % {"name": upload.name, "size": upload.size / 1024 / 1024, "limit": limit_mb},
+            code="too_large",
+        )
+    if not upload.size:
+        raise ValidationError(_("“%(name)s” is empty.") % {"name": upload.name}, code="empty")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as img:
+            fmt = img.format
+            width, height = img.size
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ValidationError(
+            _("“%(name)s” is not a photo we can read. Please send a JPEG, PNG, WebP or HEIC image.")
+            % {"name": upload.name},
+            code="not_image",
+        )
+    finally:
+        upload.seek(0)
+    if fmt not in ACCEPTED_FORMATS:
+        raise ValidationError(
+            _("“%(name)s” is a %(format)s file. Please send a JPEG, PNG, WebP or HEIC image.")
+            % {"name": upload.name, "format": fmt},
+            code="bad_format",
+        )
+    if width * height > MAX_PIXELS:
+        raise ValidationError(
+            _("“%(name)s” has too many pixels (%(w)d×%(h)d).") % {"name": upload.name, "w": width, "h": height},
+            code="too_many_pixels",
+        )
+
+
+def park_upload(upload):
+    """Save the original bytes privately; returns the storage name."""
+    upload.seek(0)
+    name = f"{uuid.uuid4().hex}.upload"
+    return storages["incoming"].save(name, upload)
+
+
+def reencode(raw_bytes):
+    """(full JPEG bytes, thumbnail JPEG bytes) with every metadata block dropped."""
+    with Image.open(io.BytesIO(raw_bytes)) as img:
+        img = ImageOps.exif_transpose(img)
+        if img.mode not in ("RGB", "L"):
+            background = Image.new("RGB", img.size, "white")
+            rgba = img.convert("RGBA")
+            background.paste(rgba, mask=rgba.split()[-1])
+            img = background
+        img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        full = _jpeg(img)
+        thumb = img.copy()
+        thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+        return full, _jpeg(thumb)
+
+
+def _jpeg(img):
+    out = io.BytesIO()
+    # No exif=, no icc_profile=: Pillow writes none of the source's metadata.
+    img.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def process(media):
+    """Publish a parked upload: re-encode, store, delete the original."""
+    if media.ready or not media.incoming:
+        return
+    incoming = storages["incoming"]
+    with incoming.open(media.incoming, "rb") as fh:
+        raw = fh.read()
+    full, thumb = reencode(raw)
+    stem = uuid.uuid4().hex
+    media.image.save(f"{stem}.jpg", ContentFile(full), save=False)
+    media.thumbnail.save(f"{stem}.jpg", ContentFile(thumb), save=False)
+    parked, media.incoming = media.incoming, ""
+    media.save(update_fields=["image", "thumbnail", "width", "height", "incoming"])
+    incoming.delete(parked)

@@ -1,0 +1,453 @@
+"""The report state machine: the only code that changes a report's status.
+
+    submitted ─route─> assigned ─accept─> acknowledged ─start─> in_progress ─resolve─> resolved
+      │  └─reject─> rejected   │    └──────return (not ours)──> submitted   │        │
+      └─merge─> duplicate      └─request/approve extension moves resolve_due ┘        │
+    resolved ─rate satisfied / close─> closed                                         │
+    resolved ─rate unsatisfied / reopen─> reopened ─accept─> acknowledged ...  <──────┘
+
+`submit` creates a report; `apply(report, action, actor, **data)` performs
+one transition. Both check who is acting, validate the data, update the row
+and append the Event in one transaction, and raise `WorkflowError` with a
+message for the user when something is not allowed.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from phananh.lib.codes import hash_token, new_token, new_tracking_code, token_matches
+from phananh.sla.service import current_calendar, deadlines_for
+from phananh.units import routing
+from phananh.units.access import roles_on, unit_roles
+from phananh.units.models import Role, Unit
+
+from . import events
+from .models import Event, Media, MediaKind, Outcome, Rating, Report, Status
+
+S = Status
+UNIT_ROLES = {Role.OFFICER, Role.HEAD}
+COORDINATOR = {Role.COORDINATOR}
+CITIZEN = "citizen"
+SYSTEM = "system"
+
+
+class WorkflowError(Exception):
+    """A refused action; `str(error)` is a sentence for the person acting."""
+
+
+class NotAllowed(WorkflowError):
+    pass
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """The reporter, proven by the secret token of their private link."""
+
+    token: str
+
+
+class _System:
+    def __repr__(self):
+        return "SYSTEM"
+
+
+SYSTEM_ACTOR = _System()
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple
+    roles: frozenset
+    public: bool = True
+
+
+TRANSITIONS = {
+    "route": Transition((S.SUBMITTED,), frozenset(COORDINATOR | {SYSTEM})),
+    "reclassify": Transition((S.SUBMITTED, S.ASSIGNED), frozenset(COORDINATOR), public=False),
+    "reject": Transition((S.SUBMITTED,), frozenset(COORDINATOR)),
+    "merge": Transition((S.SUBMITTED, S.ASSIGNED, S.ACKNOWLEDGED), frozenset(COORDINATOR)),
+    "accept": Transition((S.ASSIGNED, S.REOPENED), frozenset(UNIT_ROLES)),
+    "assign_officer": Transition(
+        (S.ASSIGNED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED), frozenset(UNIT_ROLES), public=False
+    ),
+    "start": Transition((S.ACKNOWLEDGED,), frozenset(UNIT_ROLES)),
+    "return": Transition((S.ASSIGNED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED), frozenset(UNIT_ROLES)),
+    "request_extension": Transition((S.ACKNOWLEDGED, S.IN_PROGRESS), frozenset(UNIT_ROLES), public=False),
+    "approve_extension": Transition((S.ACKNOWLEDGED, S.IN_PROGRESS), frozenset(COORDINATOR)),
+    "decline_extension": Transition((S.ACKNOWLEDGED, S.IN_PROGRESS), frozenset(COORDINATOR), public=False),
+    "resolve": Transition((S.ACKNOWLEDGED, S.IN_PROGRESS), frozenset(UNIT_ROLES)),
+    "rate": Transition((S.RESOLVED,), frozenset({CITIZEN})),
+    "reopen": Transition((S.RESOLVED, S.CLOSED), frozenset({CITIZEN})),
+    "close": Transition((S.RESOLVED,), frozenset(COORDINATOR | {SYSTEM})),
+    "note": Transition(tuple(S), frozenset(COORDINATOR | UNIT_ROLES), public=False),
+}
+
+# --- creating a report --------------------------------------------------------
+
+def submit(*, category, description, channel, lat=None, lng=None, address="", reporter_name="",
+           reporter_phone="", reporter_email="", confidential=False, photos=(), idempotency_key=None,
+           actor=None):
+    """Create a report with its photos, route it, and return (report, token).
+
+    With an idempotency key already used, returns the existing report and
+    None instead of creating a second one (a double click or a retry).
+    """
+    if idempotency_key:
+        existing = Report.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, None
+    description = (description or "").strip()
+    if not description:
+        raise WorkflowError(_("Please describe the problem."))
+    has_location = lat is not None and lng is not None
+    ward = routing.ward_at(lat, lng) if has_location else None
+    token = new_token()
+    now = timezone.now()
+    ack_due, resolve_due = deadlines_for(category, now)
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                code=_unique_code(), category=category, description=description, lat=lat, lng=lng,
+                address=(address or "").strip(), ward=ward, channel=channel,
+                reporter_name=reporter_name.strip(), reporter_phone=reporter_phone.strip(),
+                reporter_email=reporter_email.strip(), confidential=confidential,
+                citizen_token_hash=hash_token(token), idempotency_key=idempotency_key or None,
+                received_at=now, ack_due=ack_due, resolve_due=resolve_due,
+            )
+            attached = _attach(report, photos, MediaKind.EVIDENCE)
+            actor_user = actor if getattr(actor, "is_authenticated", False) else None
+            events.record(
+                report, "submitted", actor=actor_user, actor_role="operator" if actor_user else CITIZEN,
+                payload={"channel": channel, "category": category.code, "photos": attached,
+                         "ward": ward.code if ward else None},
+            )
+            decision = routing.decide(category, ward, has_location=has_location)
+            if decision.unit is not None:
+                _perform(report, "route", SYSTEM_ACTOR, SYSTEM, {"unit": decision.unit,
+                         "reason": decision.reason, "reason_params": decision.params})
+            else:
+                events.record(report, "triage_needed", public=False,
+                              payload={"reason": decision.reason, "reason_params": decision.params})
+    except IntegrityError:
+        # Two retries raced past the lookup above; the first one won.
+        existing = Report.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+        if existing is None:
+            raise
+        return existing, None
+    return report, token
+
+
+def _unique_code():
+    for _attempt in range(10):
+        code = new_tracking_code()
+        if not Report.objects.filter(code=code).exists():
+            return code
+    raise RuntimeError("could not draw a free tracking code")
+
+
+def _attach(report, photos, kind):
+    from .tasks import process_media
+
+    parked = []
+    for name in photos:
+        media = Media.objects.create(report=report, kind=kind, incoming=name)
+        transaction.on_commit(lambda pk=media.pk: process_media(pk))
+        parked.append(media.pk)
+    return len(parked)
+
+
+# --- transitions -------------------------------------------------------------
+
+def apply(report, action, actor, **data):
+    """Perform `action` on `report` as `actor` (a User, a Citizen or
+    SYSTEM_ACTOR). Returns the refreshed report."""
+    if action not in TRANSITIONS:
+        raise WorkflowError(_("Unknown action."))
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().select_related("ward", "unit", "category").get(pk=report.pk)
+        role = _role_for(locked, action, actor)
+        _perform(locked, action, actor, role, data)
+    return locked
+
+
+def allowed_actions(report, user):
+    """Actions `user` could take on `report` now (to show the right buttons)."""
+    roles = roles_on(user, report)
+    return [
+        name for name, t in TRANSITIONS.items()
+        if report.status in t.sources and roles & t.roles
+    ]
+
+
+def _role_for(report, action, actor):
+    transition = TRANSITIONS[action]
+    if actor is SYSTEM_ACTOR:
+        if SYSTEM in transition.roles:
+            return SYSTEM
+    elif isinstance(actor, Citizen):
+        if CITIZEN in transition.roles:
+            if token_matches(actor.token, report.citizen_token_hash):
+                return CITIZEN
+            raise NotAllowed(_("This link is not valid for this report."))
+    else:
+        roles = roles_on(actor, report) & transition.roles
+        # Prefer acting as the unit when the person is both unit staff and coordinator.
+        for role in (Role.HEAD, Role.OFFICER, Role.COORDINATOR):
+            if role in roles:
+                return role
+    raise NotAllowed(_("You are not allowed to do this on report %(code)s.") % {"code": report.code})
+
+
+def _perform(report, action, actor, role, data):
+    transition = TRANSITIONS[action]
+    if report.status not in transition.sources:
+        raise WorkflowError(
+            _("This cannot be done while the report is “%(status)s”.") % {"status": report.get_status_display()}
+        )
+    handler = HANDLERS[action]
+    event_type, payload, unit = handler(report, actor, data)
+    report.save()
+    user = actor if role not in (SYSTEM, CITIZEN) else None
+    events.record(
+        report, event_type, actor=user, actor_role=role, public=transition.public,
+        payload=payload, unit=unit,
+    )
+
+
+def _text(data, key, message, max_length=2000):
+    value = (data.get(key) or "").strip()
+    if not value:
+        raise WorkflowError(message)
+    if len(value) > max_length:
+        raise WorkflowError(_("This text is too long (at most %(n)d characters).") % {"n": max_length})
+    return value
+
+
+def _route(report, actor, data):
+    unit = data.get("unit")
+    if not isinstance(unit, Unit) or not unit.is_active:
+        raise WorkflowError(_("Choose an active unit to send the report to."))
+    if unit.kind in ("province", "district", "coordinator") and not data.get("allow_any_kind"):
+        raise WorkflowError(_("Reports go to a ward, department or utility, not to %(unit)s.") % {"unit": unit.name})
+    category = data.get("category")
+    payload = {"unit": unit.code, "unit_name": unit.name}
+    if category is not None and category != report.category:
+        payload["category"] = {"from": report.category.code, "to": category.code}
+        report.category = category
+    if data.get("reason"):
+        payload["reason"] = data["reason"]
+        payload["reason_params"] = data.get("reason_params", {})
+    report.unit, report.assignee = unit, None
+    report.status = S.ASSIGNED
+    return "routed", payload, unit
+
+
+def _reclassify(report, actor, data):
+    category = data.get("category")
+    if category is None or category == report.category:
+        raise WorkflowError(_("Choose a different category."))
+    payload = {"from": report.category.code, "to": category.code}
+    report.category = category
+    return "reclassified", payload, report.unit
+
+
+def _reject(report, actor, data):
+    report.public_reason = _text(data, "reason", _("Give the public reason for rejecting this report."))
+    report.status = S.REJECTED
+    report.closed_at = timezone.now()
+    return "rejected", {"reason": report.public_reason}, report.unit
+
+
+def _merge(report, actor, data):
+    original = data.get("original")
+    if not isinstance(original, Report) or original.pk == report.pk:
+        raise WorkflowError(_("Choose the original report this one repeats."))
+    if original.status in (S.DUPLICATE, S.REJECTED):
+        raise WorkflowError(
+            _("Report %(code)s cannot be an original: it is itself closed as duplicate or rejected.")
+            % {"code": original.code}
+        )
+    report.duplicate_of = original
+    report.status = S.DUPLICATE
+    report.closed_at = timezone.now()
+    return "merged", {"original": original.code}, report.unit
+
+
+def _accept(report, actor, data):
+    report.status = S.ACKNOWLEDGED
+    report.acknowledged_at = timezone.now()
+    return "acknowledged", {}, report.unit
+
+
+def _assign_officer(report, actor, data):
+    officer = data.get("officer")
+    if officer is None:
+        raise WorkflowError(_("Choose an officer."))
+    if not officer.memberships.filter(unit=report.unit).exists():
+        raise WorkflowError(
+            _("%(name)s is not a member of %(unit)s.")
+            % {"name": officer.get_full_name() or officer.username, "unit": report.unit.name}
+        )
+    if unit_roles(actor).get(report.unit_id) != Role.HEAD and officer != actor:
+        raise NotAllowed(_("Only the unit head can give a report to someone else."))
+    report.assignee = officer
+    return "officer_assigned", {"officer": officer.get_full_name() or officer.username}, report.unit
+
+
+def _start(report, actor, data):
+    report.status = S.IN_PROGRESS
+    return "started", {}, report.unit
+
+
+def _return(report, actor, data):
+    reason = _text(data, "reason", _("Say why this report is not for your unit."))
+    unit = report.unit
+    report.unit, report.assignee = None, None
+    report.status = S.SUBMITTED
+    report.extension_requested_until, report.extension_reason = None, ""
+    return "returned", {"reason": reason, "unit": unit.code, "unit_name": unit.name}, unit
+
+
+def _request_extension(report, actor, data):
+    try:
+        days = int(data.get("days") or 0)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= 30:
+        raise WorkflowError(_("Ask for between 1 and 30 more working days."))
+    reason = _text(data, "reason", _("Give the reason for the extension."), max_length=500)
+    base = max(report.resolve_due or timezone.now(), timezone.now())
+    report.extension_requested_until = current_calendar().add_working_days(base, days)
+    report.extension_reason = reason
+    return "extension_requested", {
+        "days": days, "reason": reason, "until": report.extension_requested_until.isoformat(),
+    }, report.unit
+
+
+def _pending_extension(report):
+    if report.extension_requested_until is None:
+        raise WorkflowError(_("There is no pending extension request."))
+
+
+def _approve_extension(report, actor, data):
+    _pending_extension(report)
+    previous = report.resolve_due
+    report.resolve_due = report.extension_requested_until
+    payload = {"from": previous.isoformat() if previous else None, "until": report.resolve_due.isoformat(),
+               "reason": report.extension_reason}
+    report.extension_requested_until, report.extension_reason = None, ""
+    return "extension_approved", payload, report.unit
+
+
+def _decline_extension(report, actor, data):
+    _pending_extension(report)
+    reason = _text(data, "reason", _("Say why the extension is declined."), max_length=500)
+    report.extension_requested_until, report.extension_reason = None, ""
+    return "extension_declined", {"reason": reason}, report.unit
+
+
+def _resolve(report, actor, data):
+    outcome = data.get("outcome")
+    if outcome not in Outcome.values:
+        raise WorkflowError(_("Choose the outcome: fixed, cannot be fixed now, or referred."))
+    result = _text(data, "result", _("Describe what was done, for the citizen to read."))
+    photos = list(data.get("photos") or [])
+    payload = {"outcome": outcome, "result": result}
+    if outcome == Outcome.FIXED and not photos and not report.media.filter(kind=MediaKind.PROOF).exists():
+        raise WorkflowError(_("A report can only be marked fixed with a photo of the fix."))
+    if outcome == Outcome.REFERRED:
+        payload["referred_to"] = _text(
+            data, "referred_to", _("Say which organisation the report was referred to."), 200
+        )
+    if outcome == Outcome.CANNOT_FIX and data.get("planned_date"):
+        payload["planned_date"] = data["planned_date"].isoformat()
+    payload["photos"] = _attach(report, photos, MediaKind.PROOF)
+    report.outcome, report.result_text = outcome, result
+    report.status = S.RESOLVED
+    report.resolved_at = timezone.now()
+    report.extension_requested_until, report.extension_reason = None, ""
+    return "resolved", payload, report.unit
+
+
+def rating_window_open(report, now=None):
+    if report.resolved_at is None:
+        return False
+    now = now or timezone.now()
+    return now <= report.resolved_at + timedelta(days=settings.RATING_WINDOW_DAYS)
+
+
+def _require_window(report):
+    if not rating_window_open(report):
+        raise WorkflowError(
+            _("The %(days)d days for rating this result have passed.") % {"days": settings.RATING_WINDOW_DAYS}
+        )
+
+
+def _rate(report, actor, data):
+    _require_window(report)
+    rating = data.get("rating")
+    if rating not in Rating.values:
+        raise WorkflowError(_("Say whether you are satisfied with the result."))
+    comment = (data.get("comment") or "").strip()[:2000]
+    report.rating, report.rating_comment = rating, comment
+    if rating == Rating.SATISFIED:
+        report.status = S.CLOSED
+        report.closed_at = timezone.now()
+        return "rated", {"rating": rating, "comment": comment}, report.unit
+    _reopen_fields(report)
+    return "reopened", {"rating": rating, "comment": comment}, report.unit
+
+
+def _reopen(report, actor, data):
+    _require_window(report)
+    comment = _text(data, "comment", _("Tell the unit what is still wrong."))
+    _reopen_fields(report)
+    return "reopened", {"comment": comment}, report.unit
+
+
+def _reopen_fields(report):
+    now = timezone.now()
+    report.ack_due, report.resolve_due = deadlines_for(report.category, now)
+    report.status = S.REOPENED
+    report.reopen_count += 1
+    report.acknowledged_at = report.closed_at = None
+    report.outcome = ""
+
+
+def _close(report, actor, data):
+    report.status = S.CLOSED
+    report.closed_at = timezone.now()
+    return "closed", {"reason": data.get("reason", "")}, report.unit
+
+
+def _note(report, actor, data):
+    return "note", {"text": _text(data, "text", _("Write the note first."))}, report.unit
+
+
+HANDLERS = {
+    "route": _route,
+    "reclassify": _reclassify,
+    "reject": _reject,
+    "merge": _merge,
+    "accept": _accept,
+    "assign_officer": _assign_officer,
+    "start": _start,
+    "return": _return,
+    "request_extension": _request_extension,
+    "approve_extension": _approve_extension,
+    "decline_extension": _decline_extension,
+    "resolve": _resolve,
+    "rate": _rate,
+    "reopen": _reopen,
+    "close": _close,
+    "note": _note,
+}
+
+
+def public_events(report):
+    return Event.objects.filter(report=report, public=True).order_by("seq")

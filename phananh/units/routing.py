@@ -1,0 +1,139 @@
+"""Point → ward, and (category handler kind, ward) → responsible unit.
+
+The STRtree over all area polygons is built once per process and rebuilt
+when an area changes (the version is the newest `updated_at` plus the row
+count, checked at most every few seconds), so a lookup costs microseconds.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.db.models import Count, Max
+from django.utils.translation import gettext_lazy as _
+from shapely import STRtree
+from shapely.geometry import Point, shape
+
+from .models import Area, Unit, UnitKind
+
+_REFRESH_CHECK_SECONDS = 5
+
+
+class AreaIndex:
+    def __init__(self, areas):
+        self.area_ids = [a.pk for a in areas]
+        self.unit_ids = [a.unit_id for a in areas]
+        self.geometries = [shape(a.geometry) for a in areas]
+        self.tree = STRtree(self.geometries) if self.geometries else None
+
+    def unit_at(self, lat, lng):
+        """Id of the ward whose area contains the point, or None."""
+        if self.tree is None:
+            return None
+        point = Point(lng, lat)
+        hits = self.tree.query(point, predicate="intersects")
+        if len(hits) == 0:
+            return None
+        # Overlapping imports: the smallest polygon is the most specific.
+        best = min(hits, key=lambda i: self.geometries[i].area)
+        return self.unit_ids[best]
+
+
+_lock = threading.Lock()
+_state = {"index": None, "version": None, "checked": 0.0}
+
+
+def _areas_version():
+    agg = Area.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
+    return (agg["n"], agg["latest"])
+
+
+def area_index():
+    now = time.monotonic()
+    if _state["index"] is not None and now - _state["checked"] < _REFRESH_CHECK_SECONDS:
+        return _state["index"]
+    with _lock:
+        version = _areas_version()
+        if _state["index"] is None or version != _state["version"]:
+            _state["index"] = AreaIndex(list(Area.objects.only("id", "unit_id", "geometry")))
+            _state["version"] = version
+        _state["checked"] = now
+        return _state["index"]
+
+
+def forget_index():
+    _state["index"] = None
+
+
+def ward_at(lat, lng):
+    unit_id = area_index().unit_at(lat, lng)
+    return Unit.objects.filter(pk=unit_id).first() if unit_id else None
+
+
+REASONS = {
+    "category_coordinator": _('Category "%(category)s" is always triaged by a coordinator.'),
+    "no_location": _("The report has no location yet; a coordinator must place it."),
+    "no_area": _("The location is not inside any known area."),
+    "no_unit": _('No active unit of kind "%(handler)s" covers %(ward)s.'),
+    "handler_kind": _('Category "%(category)s" is handled by "%(handler)s"; %(unit)s covers %(ward)s.'),
+}
+
+
+@dataclass
+class Decision:
+    unit: Unit | None
+    reason: str
+    params: dict
+
+    def explain(self):
+        return explain(self.reason, self.params)
+
+
+def explain(reason, params):
+    """The routing reason as a sentence in the reader's language."""
+    template = REASONS.get(reason)
+    return str(template) % params if template else reason
+
+
+def parse_handler(handler):
+    kind, _sep, subtype = (handler or "").partition(":")
+    return kind, subtype
+
+
+def responsible_unit(handler, ward):
+    """The nearest active unit of the handler kind: the ward itself, then the
+    ward's children, then each ancestor's children up to the root.
+
+    So "ward" is the ward, "ward:police" the ward's police post, and
+    "utility:water" the water company attached to the city above the ward.
+    """
+    kind, subtype = parse_handler(handler)
+    if ward.kind == kind and ward.subtype == subtype:
+        return ward
+    for level in ward.ancestors():
+        found = (
+            Unit.objects.filter(parent=level, kind=kind, subtype=subtype, is_active=True)
+            .order_by("id")
+            .first()
+        )
+        if found:
+            return found
+    return None
+
+
+def decide(category, ward, has_location=True):
+    """Where a new report should go, and why."""
+    params = {"category": category.code, "handler": category.handler}
+    kind, _subtype = parse_handler(category.handler)
+    if kind == UnitKind.COORDINATOR:
+        return Decision(None, "category_coordinator", params)
+    if not has_location:
+        return Decision(None, "no_location", params)
+    if ward is None:
+        return Decision(None, "no_area", params)
+    params["ward"] = ward.name
+    unit = responsible_unit(category.handler, ward)
+    if unit is None:
+        return Decision(None, "no_unit", params)
+    params["unit"] = unit.name
+    return Decision(unit, "handler_kind", params)

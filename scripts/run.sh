@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Serve PhanAnh the way production does: gunicorn + WhiteNoise for the site and
+# APIs, one huey worker for jobs. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PORT="${PORT:-8000}"
+export DJANGO_SETTINGS_MODULE=phananh.settings
+
+$BIN/python manage.py migrate --noinput
+$BIN/python manage.py collectstatic --noinput --verbosity 0
+$BIN/python manage.py load_demo
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "Stopping PhanAnh..."
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+$BIN/python manage.py run_huey --quiet &
+pids+=($!)
+# Threads let one process serve slow phones without blocking; see docs/deploy.md.
+$BIN/gunicorn phananh.wsgi:application \
+  --bind "127.0.0.1:${PORT}" \
+  --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" \
+  --timeout 60 --graceful-timeout 20 --max-requests 2000 --max-requests-jitter 200 \
+  --access-logfile - &
+pids+=($!)
+echo "PhanAnh is serving on http://127.0.0.1:${PORT} (Ctrl-C to stop)"
+wait -n "${pids[@]}"
