@@ -5,7 +5,7 @@ import json
 from datetime import UTC
 
 from django.db import transaction
-from django.utils import timezone
+from phananh.lib import clock
 
 from .models import ChainHead, Event
 
@@ -48,7 +48,7 @@ def record(report, type, *, actor=None, actor_role="system", public=True, payloa
         unit=unit if unit is not None else report.unit,
         public=public,
         payload=payload or {},
-        created_at=timezone.now(),
+        created_at=clock.now(),
         prev_hash=head.hash,
     )
     event.hash = chain_hash(head.hash, event)

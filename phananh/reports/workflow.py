@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from phananh.lib import clock
 from django.utils.translation import gettext as _
 
 from phananh.lib.codes import hash_token, new_token, new_tracking_code, token_matches
@@ -89,11 +89,13 @@ TRANSITIONS = {
 
 # --- creating a report --------------------------------------------------------
 
-def submit(*, category, description, channel, lat=None, lng=None, address="", reporter_name="",
+def submit(*, category, description, channel, lat=None, lng=None, ward=None, address="", reporter_name="",
            reporter_phone="", reporter_email="", confidential=False, photos=(), idempotency_key=None,
            actor=None):
     """Create a report with its photos, route it, and return (report, token).
 
+    A location is a point (lat/lng) or, for people who do not use the map,
+    a ward chosen from the list plus an address; a point decides the ward.
     With an idempotency key already used, returns the existing report and
     None instead of creating a second one (a double click or a retry).
     """
@@ -104,10 +106,12 @@ def submit(*, category, description, channel, lat=None, lng=None, address="", re
     description = (description or "").strip()
     if not description:
         raise WorkflowError(_("Please describe the problem."))
-    has_location = lat is not None and lng is not None
-    ward = routing.ward_at(lat, lng) if has_location else None
+    has_point = lat is not None and lng is not None
+    if has_point:
+        ward = routing.ward_at(lat, lng)
+    has_location = has_point or ward is not None
     token = new_token()
-    now = timezone.now()
+    now = clock.now()
     ack_due, resolve_due = deadlines_for(category, now)
     try:
         with transaction.atomic():
@@ -259,7 +263,7 @@ def _reclassify(report, actor, data):
 def _reject(report, actor, data):
     report.public_reason = _text(data, "reason", _("Give the public reason for rejecting this report."))
     report.status = S.REJECTED
-    report.closed_at = timezone.now()
+    report.closed_at = clock.now()
     return "rejected", {"reason": report.public_reason}, report.unit
 
 
@@ -274,13 +278,13 @@ def _merge(report, actor, data):
         )
     report.duplicate_of = original
     report.status = S.DUPLICATE
-    report.closed_at = timezone.now()
+    report.closed_at = clock.now()
     return "merged", {"original": original.code}, report.unit
 
 
 def _accept(report, actor, data):
     report.status = S.ACKNOWLEDGED
-    report.acknowledged_at = timezone.now()
+    report.acknowledged_at = clock.now()
     return "acknowledged", {}, report.unit
 
 
@@ -321,7 +325,7 @@ def _request_extension(report, actor, data):
     if not 1 <= days <= 30:
         raise WorkflowError(_("Ask for between 1 and 30 more working days."))
     reason = _text(data, "reason", _("Give the reason for the extension."), max_length=500)
-    base = max(report.resolve_due or timezone.now(), timezone.now())
+    base = max(report.resolve_due or clock.now(), clock.now())
     report.extension_requested_until = current_calendar().add_working_days(base, days)
     report.extension_reason = reason
     return "extension_requested", {
@@ -369,7 +373,7 @@ def _resolve(report, actor, data):
     payload["photos"] = _attach(report, photos, MediaKind.PROOF)
     report.outcome, report.result_text = outcome, result
     report.status = S.RESOLVED
-    report.resolved_at = timezone.now()
+    report.resolved_at = clock.now()
     report.extension_requested_until, report.extension_reason = None, ""
     return "resolved", payload, report.unit
 
@@ -377,7 +381,7 @@ def _resolve(report, actor, data):
 def rating_window_open(report, now=None):
     if report.resolved_at is None:
         return False
-    now = now or timezone.now()
+    now = now or clock.now()
     return now <= report.resolved_at + timedelta(days=settings.RATING_WINDOW_DAYS)
 
 
@@ -397,7 +401,7 @@ def _rate(report, actor, data):
     report.rating, report.rating_comment = rating, comment
     if rating == Rating.SATISFIED:
         report.status = S.CLOSED
-        report.closed_at = timezone.now()
+        report.closed_at = clock.now()
         return "rated", {"rating": rating, "comment": comment}, report.unit
     _reopen_fields(report)
     return "reopened", {"rating": rating, "comment": comment}, report.unit
@@ -411,7 +415,7 @@ def _reopen(report, actor, data):
 
 
 def _reopen_fields(report):
-    now = timezone.now()
+    now = clock.now()
     report.ack_due, report.resolve_due = deadlines_for(report.category, now)
     report.status = S.REOPENED
     report.reopen_count += 1
@@ -421,7 +425,7 @@ def _reopen_fields(report):
 
 def _close(report, actor, data):
     report.status = S.CLOSED
-    report.closed_at = timezone.now()
+    report.closed_at = clock.now()
     return "closed", {"reason": data.get("reason", "")}, report.unit
 
 
