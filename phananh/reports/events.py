@@ -5,6 +5,7 @@ import json
 from datetime import UTC
 
 from django.db import transaction
+
 from phananh.lib import clock
 
 from .models import ChainHead, Event

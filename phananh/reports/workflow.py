@@ -17,9 +17,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from phananh.lib import clock
 from django.utils.translation import gettext as _
 
+from phananh.lib import clock
 from phananh.lib.codes import hash_token, new_token, new_tracking_code, token_matches
 from phananh.sla.service import current_calendar, deadlines_for
 from phananh.units import routing
