@@ -114,3 +114,13 @@ def submit_report(city):
         return report
     return make
 
+
+
+@pytest.fixture(autouse=True)
+def fresh_area_index():
+    """Each test builds its own areas; the per-process index must not outlive it."""
+    from phananh.units import routing
+
+    routing.forget_index()
+    yield
+    routing.forget_index()

@@ -173,7 +173,11 @@ def apply(report, action, actor, **data):
     if action not in TRANSITIONS:
         raise WorkflowError(_("Unknown action."))
     with transaction.atomic():
-        locked = Report.objects.select_for_update().select_related("ward", "unit", "category").get(pk=report.pk)
+        locked = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("ward", "unit", "category")
+            .get(pk=report.pk)
+        )
         role = _role_for(locked, action, actor)
         _perform(locked, action, actor, role, data)
     return locked
