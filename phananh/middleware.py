@@ -19,9 +19,11 @@ class LanguageMiddleware:
 
     def __call__(self, request):
         language = self._choose(request)
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        # override() restores the previous language afterwards, so one
+        # request's choice never leaks into the next one on the same thread.
+        with translation.override(language):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
 

@@ -118,9 +118,12 @@ def submit_report(city):
 
 @pytest.fixture(autouse=True)
 def fresh_area_index():
-    """Each test builds its own areas; the per-process index must not outlive it."""
+    """Each test builds its own areas and calendar exceptions; per-process caches must not outlive it."""
+    from phananh.sla.service import forget_calendar
     from phananh.units import routing
 
     routing.forget_index()
+    forget_calendar()
     yield
     routing.forget_index()
+    forget_calendar()

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "console"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("phan-anh/<str:code>/", views.report, name="report"),
+    path("phan-anh/<str:code>/<slug:action>/", views.act, name="act"),
+]

@@ -9,6 +9,7 @@ is public; the right to rate or reopen needs the separate secret token.
 import hashlib
 import hmac
 import secrets
+import unicodedata
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -19,8 +20,10 @@ def new_tracking_code():
 
 
 def normalize_tracking_code(text):
-    """Accept what people type: lower case, spaces, missing dash."""
-    cleaned = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    """Accept what people type: lower case, spaces, missing or odd dashes,
+    full-width characters from an East Asian input method (NFKC folds them)."""
+    folded = unicodedata.normalize("NFKC", text or "").upper()
+    cleaned = "".join(ch for ch in folded if ch.isalnum())
     if len(cleaned) != 8:
         return None
     if any(ch not in ALPHABET for ch in cleaned):

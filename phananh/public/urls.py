@@ -1,7 +1,13 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "public"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="base.html"), name="home"),
+    path("", views.home, name="home"),
+    path("phan-anh/", views.report_list, name="reports"),
+    path("phan-anh/<str:code>/", views.report_detail, name="report"),
+    path("phan-anh/<str:code>/rieng/<str:token>/", views.report_private, name="private"),
+    path("tra-cuu/", views.track, name="track"),
+    path("don-vi/", views.units, name="units"),
 ]

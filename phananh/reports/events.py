@@ -39,7 +39,7 @@ def record(report, type, *, actor=None, actor_role="system", public=True, payloa
     so that the state change and its event commit or fail together."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events.record must be called inside a transaction")
-    head = ChainHead.objects.select_for_update().get(pk=1)
+    head = _locked_head()
     event = Event(
         seq=head.seq + 1,
         report=report,
@@ -59,8 +59,25 @@ def record(report, type, *, actor=None, actor_role="system", public=True, payloa
     return event
 
 
+def _locked_head():
+    head = ChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    # The migration creates the row, but `manage.py flush` (and test database
+    # resets) empty the table: an empty log may start again from genesis.
+    if Event.objects.exists():
+        # With events present that would fork the chain; refuse instead.
+        raise RuntimeError("the audit chain head is missing; run manage.py verify_audit")
+    ChainHead.objects.get_or_create(pk=1)
+    return ChainHead.objects.select_for_update().get(pk=1)
+
+
 def first_broken_event(batch_size=5000):
-    """None when the chain is intact, else (seq or id, reason) for the first bad row."""
+    """None when the chain is intact, else (seq, reason) for the first bad row."""
+    stray = Event.objects.filter(seq__lt=1).order_by("seq").first()
+    if stray is not None:
+        # The walk below starts at #1 and would never see such a row.
+        return stray.seq, f"event #{stray.seq} is outside the chain (numbers start at #1)"
     expected_seq, prev = 1, GENESIS
     while True:
         batch = list(Event.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
@@ -74,7 +91,14 @@ def first_broken_event(batch_size=5000):
             if chain_hash(prev, event) != event.hash:
                 return event.seq, f"event #{event.seq} was altered (hash mismatch)"
             prev, expected_seq = event.hash, expected_seq + 1
-    head = ChainHead.objects.get(pk=1)
-    if head.seq != expected_seq - 1 or head.hash != prev:
-        return head.seq, f"chain head says #{head.seq} but the events end at #{expected_seq - 1}"
+    last = expected_seq - 1
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is None:
+        return last, "the chain head row is missing"
+    if head.seq > last:
+        return last + 1, f"event #{last + 1} is missing (the chain head says the chain ends at #{head.seq})"
+    if head.seq < last:
+        return head.seq + 1, f"chain head says #{head.seq} but the events go on to #{last}"
+    if head.hash != prev:
+        return last, f"chain head hash does not match event #{last}"
     return None

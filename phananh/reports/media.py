@@ -37,7 +37,7 @@ def validate_image(upload):
             % {"name": upload.name, "size": upload.size / 1024 / 1024, "limit": limit_mb},
             code="too_large",
         )
-    if not upload.size:
+    if upload.size == 0:
         raise ValidationError(_("“%(name)s” is empty.") % {"name": upload.name}, code="empty")
     try:
         upload.seek(0)
@@ -45,7 +45,12 @@ def validate_image(upload):
             fmt = img.format
             width, height = img.size
             img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        # Pillow refuses to even open an image this big: a decompression bomb.
+        raise ValidationError(
+            _("“%(name)s” has too many pixels.") % {"name": upload.name}, code="too_many_pixels",
+        )
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(
             _("“%(name)s” is not a photo we can read. Please send a JPEG, PNG, WebP or HEIC image.")
             % {"name": upload.name},
@@ -77,6 +82,10 @@ def reencode(raw_bytes):
     """(full JPEG bytes, thumbnail JPEG bytes) with every metadata block dropped."""
     with Image.open(io.BytesIO(raw_bytes)) as img:
         img = ImageOps.exif_transpose(img)
+        if img.mode == "I" or img.mode.startswith("I;16"):
+            # 16-bit greyscale PNG: scale to 8 bits, as a plain conversion
+            # clips every value above 255 and the photo comes out white.
+            img = img.convert("I").point(lambda v: v / 256).convert("L")
         if img.mode not in ("RGB", "L"):
             background = Image.new("RGB", img.size, "white")
             rgba = img.convert("RGBA")
@@ -91,7 +100,9 @@ def reencode(raw_bytes):
 
 def _jpeg(img):
     out = io.BytesIO()
-    # No exif=, no icc_profile=: Pillow writes none of the source's metadata.
+    # No exif=, no icc_profile=; and Pillow copies some blocks from img.info
+    # on its own (a JPEG comment survives a plain save), so that goes too.
+    img.info = {}
     img.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     return out.getvalue()
 

@@ -13,7 +13,7 @@ message for the user when something is not allowed.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -275,6 +275,11 @@ def _merge(report, actor, data):
     original = data.get("original")
     if not isinstance(original, Report) or original.pk == report.pk:
         raise WorkflowError(_("Choose the original report this one repeats."))
+    # Judge the original by its stored status, not by a copy the caller may
+    # have read before someone else closed it as a duplicate.
+    original = Report.objects.filter(pk=original.pk).first()
+    if original is None:
+        raise WorkflowError(_("Choose the original report this one repeats."))
     if original.status in (S.DUPLICATE, S.REJECTED):
         raise WorkflowError(
             _("Report %(code)s cannot be an original: it is itself closed as duplicate or rejected.")
@@ -373,13 +378,23 @@ def _resolve(report, actor, data):
             data, "referred_to", _("Say which organisation the report was referred to."), 200
         )
     if outcome == Outcome.CANNOT_FIX and data.get("planned_date"):
-        payload["planned_date"] = data["planned_date"].isoformat()
+        payload["planned_date"] = _planned_date(data["planned_date"]).isoformat()
     payload["photos"] = _attach(report, photos, MediaKind.PROOF)
     report.outcome, report.result_text = outcome, result
     report.status = S.RESOLVED
     report.resolved_at = clock.now()
     report.extension_requested_until, report.extension_reason = None, ""
     return "resolved", payload, report.unit
+
+
+def _planned_date(value):
+    """A date, or its ISO text as API clients send it."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise WorkflowError(_("Give the planned date as a date (yyyy-mm-dd)."))
 
 
 def rating_window_open(report, now=None):

@@ -2,8 +2,8 @@
 
 Pure functions over a `WorkCalendar` value; nothing here touches the database
 (see `phananh.sla.service.current_calendar` for the configured calendar).
-All inputs may be aware datetimes in any zone; results are in the calendar's
-local zone.
+Inputs may be aware datetimes in any zone (naive ones are read as the
+calendar's local time); results are in the calendar's local zone.
 """
 
 import re
@@ -23,13 +23,16 @@ MAX_SCAN_DAYS = 3660
 
 @lru_cache(maxsize=64)
 def vietnam_public_days(year):
-    """(days off, make-up working days) for one year from the `holidays` package.
+    """(days off, make-up working days) around one year from the `holidays` package.
 
     The package lists a bridge day off as "Day off (substituted from
     04/26/2025)": the date in brackets is the Saturday worked in exchange.
+    That Saturday can fall in the neighbouring year (the day off 02/01/2015
+    was worked on 27/12/2014), so the years either side are read too.
     """
     days_off, makeup = set(), set()
-    for day, name in holidays.country_holidays("VN", years=year, language="en_US").items():
+    years = (year - 1, year, year + 1)
+    for day, name in holidays.country_holidays("VN", years=years, language="en_US").items():
         days_off.add(day)
         match = SUBSTITUTE.search(name)
         if match:
@@ -73,9 +76,16 @@ class WorkCalendar:
             for start, end in self.windows
         ]
 
+    def local(self, moment):
+        """`moment` in the calendar's zone; a naive datetime is read as local
+        office time (not the server's zone, which may well be UTC)."""
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=self.tz)
+        return moment.astimezone(self.tz)
+
     def _intervals_from(self, moment):
         """Working intervals from `moment` onwards, the first one clipped."""
-        moment = moment.astimezone(self.tz)
+        moment = self.local(moment)
         day = moment.date()
         for _ in range(MAX_SCAN_DAYS):
             for start, end in self.windows_on(day):
@@ -105,13 +115,17 @@ class WorkCalendar:
 
     def working_time_between(self, start, end):
         """Office time elapsed from `start` to `end` (zero when end <= start)."""
+        start, end = self.local(start), self.local(end)
         total = timedelta()
-        if end <= start:
-            return total
-        for a, b in self._intervals_from(start):
-            if a >= end:
-                break
-            total += min(b, end) - a
+        day = start.date()
+        # Walk the days of the span only: a span without any office time (a
+        # calendar of days off) is zero, not a ten-year search for an opening.
+        while day <= end.date():
+            for a, b in self.windows_on(day):
+                a, b = max(a, start), min(b, end)
+                if b > a:
+                    total += b - a
+            day += timedelta(days=1)
         return total
 
 

@@ -4,6 +4,7 @@ import time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
 
 from .calendar import WorkCalendar
 
@@ -27,7 +28,15 @@ def current_calendar():
     return _cached["calendar"]
 
 
-def forget_calendar(**kwargs):
+def forget_calendar(using=None, **kwargs):
+    """Drop the cached calendar now, and again once the edit commits: another
+    thread rebuilding it in between would still have read the old rows."""
+    _cached["calendar"] = None
+    if transaction.get_connection(using).in_atomic_block:
+        transaction.on_commit(_drop_cached, using=using)
+
+
+def _drop_cached():
     _cached["calendar"] = None
 
 

@@ -17,6 +17,8 @@ from shapely.geometry import Point, shape
 from .models import Area, Unit, UnitKind
 
 _REFRESH_CHECK_SECONDS = 5
+# Relative difference under which two polygon areas count as the same size.
+AREA_TIE = 1e-6
 
 
 class AreaIndex:
@@ -34,8 +36,13 @@ class AreaIndex:
         hits = self.tree.query(point, predicate="intersects")
         if len(hits) == 0:
             return None
-        # Overlapping imports: the smallest polygon is the most specific.
-        best = min(hits, key=lambda i: self.geometries[i].area)
+        # Overlapping imports: the smallest polygon is the most specific. A
+        # point on a shared edge touches both neighbours, whose areas may
+        # differ only by float noise; then the older area wins, so the answer
+        # depends neither on rounding nor on the tree's internal order.
+        smallest = min(self.geometries[i].area for i in hits)
+        tied = [i for i in hits if self.geometries[i].area <= smallest * (1 + AREA_TIE)]
+        best = min(tied, key=lambda i: self.area_ids[i])
         return self.unit_ids[best]
 
 
@@ -90,9 +97,22 @@ class Decision:
 
 
 def explain(reason, params):
-    """The routing reason as a sentence in the reader's language."""
+    """The routing reason as a sentence in the reader's language.
+
+    Reasons are read back from events written long ago, so a placeholder the
+    stored params lack reads "…" rather than failing the page that shows it."""
     template = REASONS.get(reason)
-    return str(template) % params if template else reason
+    if not template:
+        return reason
+    try:
+        return str(template) % _Lenient(params or {})
+    except (TypeError, ValueError):
+        return str(template)
+
+
+class _Lenient(dict):
+    def __missing__(self, key):
+        return "…"
 
 
 def parse_handler(handler):
@@ -100,17 +120,28 @@ def parse_handler(handler):
     return kind, subtype
 
 
+# Kinds that own a territory: a unit of such a kind is responsible only for
+# what lies inside it, so one is never borrowed from a neighbouring branch.
+TERRITORIAL_KINDS = {UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.WARD}
+
+
 def responsible_unit(handler, ward):
     """The nearest active unit of the handler kind: the ward itself, then the
-    ward's children, then each ancestor's children up to the root.
+    ward's children, then each ancestor (for territorial kinds) or each
+    ancestor's children (for utilities, departments) up to the root.
 
     So "ward" is the ward, "ward:police" the ward's police post, and
     "utility:water" the water company attached to the city above the ward.
+    An inactive ward answers None rather than handing its reports to a
+    neighbouring ward; the coordinator places them.
     """
     kind, subtype = parse_handler(handler)
-    if ward.kind == kind and ward.subtype == subtype:
-        return ward
-    for level in ward.ancestors():
+    territorial = kind in TERRITORIAL_KINDS
+    for depth, level in enumerate(ward.ancestors()):
+        if level.kind == kind and level.subtype == subtype:
+            return level if level.is_active else None
+        if territorial and depth > 0:
+            continue
         found = (
             Unit.objects.filter(parent=level, kind=kind, subtype=subtype, is_active=True)
             .order_by("id")
