@@ -115,7 +115,6 @@ def submit_report(city):
     return make
 
 
-
 @pytest.fixture(autouse=True)
 def fresh_area_index():
     """Each test builds its own areas and calendar exceptions; per-process caches must not outlive it."""

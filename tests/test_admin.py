@@ -10,9 +10,6 @@ from phananh.reports.models import Category, CategoryGroup, Event, Report, Statu
 @pytest.fixture(autouse=True)
 def english_pages(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    # Test settings keep the manifest storage, which needs collectstatic first.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 
 @pytest.fixture

@@ -17,9 +17,6 @@ from .conftest import OUTSIDE_POINT
 def english_pages(client, settings):
     # Assertions read English msgids; the site defaults to Vietnamese.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    # Test settings keep the manifest storage, which needs collectstatic first.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 
 def page(report):

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from PIL import Image
 
 from phananh.reports.models import Report
@@ -32,15 +31,6 @@ def blank_tile():
 
 
 TILE = blank_tile()
-
-
-@pytest.fixture(autouse=True)
-def served_static_files(settings):
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    static_dir = django_settings.BASE_DIR / "phananh" / "static"
-    if static_dir not in [Path(d) for d in settings.STATICFILES_DIRS]:
-        settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, static_dir]
 
 
 @pytest.fixture(scope="module")

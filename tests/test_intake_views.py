@@ -22,13 +22,6 @@ SUBMIT = reverse("intake:submit")
 DESCRIPTION = "Đèn đường trước số 12 Lê Lợi tắt ba đêm liền."
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    # Test settings keep the manifest storage, which needs collectstatic first.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-
-
 def form_data(point=WARD_A_POINT, **overrides):
     lat, lng = point if point else ("", "")
     data = {

@@ -19,13 +19,6 @@ URL = reverse("public:reports")
 
 
 @pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    # Test settings keep the manifest storage, which needs collectstatic first.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-
-
-@pytest.fixture(autouse=True)
 def english(client, settings):
     # The site defaults to Vietnamese; these tests read the English msgids whatever the catalog holds.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
