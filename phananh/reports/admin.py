@@ -52,7 +52,7 @@ class CategoryAdmin(CodeReadOnlyOnChange, admin.ModelAdmin):
     list_select_related = ["group"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class NoWrites:
     """Viewable by those with view permission; nobody adds, edits or deletes."""
 
     def has_add_permission(self, request, obj=None):
@@ -65,20 +65,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class MediaInline(admin.TabularInline):
+class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):
+    pass
+
+
+class MediaInline(NoWrites, admin.TabularInline):
     model = Media
     fields = ["kind", "preview", "width", "height", "created_at"]
     readonly_fields = fields
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("photo"))
     def preview(self, obj):
