@@ -225,15 +225,16 @@ def test_decide_no_unit_of_the_kind(city):
 def test_explain_in_english(city):
     with translation.override("en"):
         assert routing.decide(category("khac"), city.ward_a).explain() == (
-            'Category "khac" is always triaged by a coordinator.')
+            'Category “Other issues” is always triaged by a coordinator.')
         assert routing.decide(category("rac-thai"), None, has_location=False).explain() == (
             "The report has no location yet; a coordinator must place it.")
         assert routing.decide(category("rac-thai"), None).explain() == (
             "The location is not inside any known area.")
         assert routing.decide(category("cap-nuoc"), city.ward_b).explain() == (
-            'No active unit of kind "utility:water" covers Phường Sài Gòn.')
+            'No active unit of kind “Public utility (water)” covers Phường Sài Gòn.')
         assert routing.decide(category("den-chieu-sang"), city.ward_a).explain() == (
-            'Category "den-chieu-sang" is handled by "utility:lighting"; Công ty Chiếu sáng covers Phường Bến Thành.')
+            'Category “Street lighting failure” is handled by: Public utility (street lighting); '
+            'Công ty Chiếu sáng covers Phường Bến Thành.')
 
 
 def test_explain_in_vietnamese_fills_in_the_names(city):
@@ -253,5 +254,5 @@ def test_explain_unknown_reason_or_missing_params_never_fails():
     assert routing.explain("manual", {}) == "manual"
     with translation.override("en"):
         assert routing.explain("no_unit", {"handler": "ward"}) == (  # an old event without "ward"
-            'No active unit of kind "ward" covers ….')
+            'No active unit of kind “Ward / commune” covers ….')
         assert routing.explain("no_area", None) == "The location is not inside any known area."

@@ -78,11 +78,11 @@ def ward_at(lat, lng):
 
 
 REASONS = {
-    "category_coordinator": _('Category "%(category)s" is always triaged by a coordinator.'),
+    "category_coordinator": _("Category “%(category)s” is always triaged by a coordinator."),
     "no_location": _("The report has no location yet; a coordinator must place it."),
     "no_area": _("The location is not inside any known area."),
-    "no_unit": _('No active unit of kind "%(handler)s" covers %(ward)s.'),
-    "handler_kind": _('Category "%(category)s" is handled by "%(handler)s"; %(unit)s covers %(ward)s.'),
+    "no_unit": _("No active unit of kind “%(handler)s” covers %(ward)s."),
+    "handler_kind": _("Category “%(category)s” is handled by: %(handler)s; %(unit)s covers %(ward)s."),
 }
 
 
@@ -104,10 +104,39 @@ def explain(reason, params):
     template = REASONS.get(reason)
     if not template:
         return reason
+    params = dict(params or {})
+    if params.get("category"):
+        params["category"] = category_label(params["category"])
+    if params.get("handler"):
+        params["handler"] = handler_label(params["handler"])
     try:
-        return str(template) % _Lenient(params or {})
+        return str(template) % _Lenient(params)
     except (TypeError, ValueError):
         return str(template)
+
+
+SUBTYPE_LABELS = {
+    "water": _("water"), "lighting": _("street lighting"), "drainage": _("drainage"), "parks": _("parks and trees"),
+    "power": _("power"), "telecom": _("telecom"), "transport": _("transport"), "health": _("health"),
+    "education": _("education"), "police": _("police"),
+}
+
+
+def handler_label(handler):
+    """"utility:lighting" → "Public utility (street lighting)" in the reader's language."""
+    kind, _sep, subtype = (handler or "").partition(":")
+    try:
+        label = str(UnitKind(kind).label)
+    except ValueError:
+        return handler
+    return f"{label} ({SUBTYPE_LABELS.get(subtype, subtype)})" if subtype else label
+
+
+def category_label(code):
+    from phananh.reports.models import Category
+
+    category = Category.objects.filter(code=code).first()
+    return category.name if category else code
 
 
 class _Lenient(dict):
