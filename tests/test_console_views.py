@@ -90,8 +90,8 @@ def test_report_page_shows_the_public_and_the_staff_side(client, city, submit_re
                  "Garbage and illegal dumping", "Website / app", "0903123456"):
         assert text in body
     # Routing in words, from the 'routed' event.
-    assert ('Category “Garbage and illegal dumping” is handled by: Ward / commune; Phường Bến Thành covers Phường Bến Thành.'
-            in html.unescape(body))
+    assert ("Category “Garbage and illegal dumping” is handled by: Ward / commune; "
+            "Phường Bến Thành covers Phường Bến Thành." in html.unescape(body))
     # Every event, internal ones too, with who did it.
     assert "Officer assigned" in body and "Internal note" in body and "Sẽ xử lý sáng mai." in body
     assert "truong_a (Unit head)" in body and "canbo_a (Officer)" in body and "PhanAnh (automatic)" in body
