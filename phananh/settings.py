@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "phananh.intake",
     "phananh.console",
     "phananh.public",
+    "phananh.notify",
+    "phananh.stats",
     "phananh.demo",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
     path("can-bo/", include("phananh.console.urls")),
+    path("thong-ke/", include("phananh.stats.urls")),
     path("", include("phananh.intake.urls")),
     path("", include("phananh.public.urls")),
 ]
