@@ -126,3 +126,11 @@ def fresh_area_index():
     yield
     routing.forget_index()
     forget_calendar()
+
+
+@pytest.fixture
+def english(client, settings):
+    """Render pages in English so assertions can read the English msgids;
+    the site itself defaults to Vietnamese."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

@@ -47,7 +47,7 @@ def browser():
 def open_page(browser, live_server):
     contexts = []
 
-    def make(**kwargs):
+    def make(language="en", **kwargs):
         context = browser.new_context(viewport={"width": 390, "height": 900}, base_url=live_server.url, **kwargs)
 
         def route(request_route):
@@ -57,6 +57,7 @@ def open_page(browser, live_server):
                 request_route.fulfill(body=TILE, content_type="image/png")
 
         context.route("**/*", route)
+        context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -77,7 +78,7 @@ def jpeg():
 
 
 def test_accent_free_search_finds_the_official_category(city, open_page):
-    page = open_page()
+    page = open_page(language="vi")
     page.fill("#id_category_search", "den duong")
     results = page.locator(".search-result-name")
     assert results.first.inner_text() == "Đèn chiếu sáng công cộng hư"

@@ -15,6 +15,11 @@ from phananh.intake.photo_tray import ParkedPhoto, PhotoTray
 from .conftest import WARD_A_POINT
 
 
+@pytest.fixture(autouse=True)
+def in_english(english):
+    """Assertions below read English text."""
+
+
 @pytest.mark.parametrize(("typed", "stored"), [
     ("0903123456", "0903123456"),
     ("0903 123 456", "0903123456"),

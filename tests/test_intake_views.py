@@ -18,6 +18,11 @@ from phananh.reports.models import Media, MediaKind, Report
 
 from .conftest import OUTSIDE_POINT, WARD_A_POINT, WARD_B_POINT
 
+
+@pytest.fixture(autouse=True)
+def in_english(english):
+    """Assertions below read English text."""
+
 SUBMIT = reverse("intake:submit")
 DESCRIPTION = "Đèn đường trước số 12 Lê Lợi tắt ba đêm liền."
 
@@ -58,7 +63,8 @@ def incoming_exists(name):
 
 # --- the empty form --------------------------------------------------------------
 
-def test_form_offers_grouped_categories_and_wards_with_stable_ids(city, client):
+def test_form_offers_grouped_categories_and_wards_with_stable_ids(city, client, settings):
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]  # category names in Vietnamese, the default
     response = client.get(SUBMIT)
     assert response.status_code == 200
     page = text_of(response)
@@ -102,7 +108,8 @@ def test_english_through_the_language_cookie(city, client):
     assert "Please describe the problem." in text_of(response)
 
 
-def test_vietnamese_by_default(city, client):
+def test_vietnamese_by_default(city, client, settings):
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
     page = text_of(client.get(SUBMIT))
     assert '<html lang="vi">' in page
     assert "Đèn chiếu sáng công cộng hư" in page and "Street lighting failure" not in page

@@ -8,8 +8,8 @@ whether it is destructive) and turns a submitted form into one
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from phananh.reports import workflow
 from phananh.units.access import roles_on, unit_roles
@@ -38,33 +38,32 @@ class Action:
         return not self.form_class.base_fields
 
 
-L = gettext_lazy
 ACTIONS = {a.name: a for a in (
-    Action("accept", L("Acknowledge"), L("Acknowledge: our unit handles it"),
-           L("Report %(code)s acknowledged.")),
-    Action("start", L("Start work"), L("Start work"), L("Work on report %(code)s has started.")),
-    Action("assign_officer", L("Assign an officer"), L("Assign"), L("Officer assigned to report %(code)s.")),
-    Action("resolve", L("Resolve"), L("Resolve the report"), L("Report %(code)s resolved.")),
-    Action("request_extension", L("Ask for more time"), L("Send the request"),
-           L("Extension requested for report %(code)s."), "secondary"),
-    Action("return", L("Return: not our unit"), L("Return to the coordinator"),
-           L("Report %(code)s returned to the coordinator."), "secondary",
-           L("Your unit will no longer see this report.")),
-    Action("route", L("Send to a unit"), L("Send"), L("Report %(code)s sent to the unit."), start_open=True),
-    Action("reclassify", L("Change the category"), L("Change category"),
-           L("Category of report %(code)s changed."), "secondary"),
-    Action("approve_extension", L("Approve the extension"), L("Approve the extension"),
-           L("Extension approved for report %(code)s.")),
-    Action("decline_extension", L("Decline the extension"), L("Decline the extension"),
-           L("Extension declined for report %(code)s."), "secondary"),
-    Action("close", L("Close"), L("Close the report"), L("Report %(code)s closed."), "secondary"),
-    Action("reject", L("Reject this report (public)"), L("Reject the report"),
-           L("Report %(code)s rejected."), "danger",
-           L("This closes the report for good. The reason is published and sent to the citizen.")),
-    Action("merge", L("Mark as duplicate of another report"), L("Close as duplicate"),
-           L("Report %(code)s closed as a duplicate."), "danger",
-           L("This closes the report for good; the citizen is pointed to the original report.")),
-    Action("note", L("Add an internal note"), L("Add note"), L("Note added to report %(code)s."), "secondary"),
+    Action("accept", _("Acknowledge"), _("Acknowledge: our unit handles it"),
+           _("Report %(code)s acknowledged.")),
+    Action("start", _("Start work"), _("Start work"), _("Work on report %(code)s has started.")),
+    Action("assign_officer", _("Assign an officer"), _("Assign"), _("Officer assigned to report %(code)s.")),
+    Action("resolve", _("Resolve"), _("Resolve the report"), _("Report %(code)s resolved.")),
+    Action("request_extension", _("Ask for more time"), _("Send the request"),
+           _("Extension requested for report %(code)s."), "secondary"),
+    Action("return", _("Return: not our unit"), _("Return to the coordinator"),
+           _("Report %(code)s returned to the coordinator."), "secondary",
+           _("Your unit will no longer see this report.")),
+    Action("route", _("Send to a unit"), _("Send"), _("Report %(code)s sent to the unit."), start_open=True),
+    Action("reclassify", _("Change the category"), _("Change category"),
+           _("Category of report %(code)s changed."), "secondary"),
+    Action("approve_extension", _("Approve the extension"), _("Approve the extension"),
+           _("Extension approved for report %(code)s.")),
+    Action("decline_extension", _("Decline the extension"), _("Decline the extension"),
+           _("Extension declined for report %(code)s."), "secondary"),
+    Action("close", _("Close"), _("Close the report"), _("Report %(code)s closed."), "secondary"),
+    Action("reject", _("Reject this report (public)"), _("Reject the report"),
+           _("Report %(code)s rejected."), "danger",
+           _("This closes the report for good. The reason is published and sent to the citizen.")),
+    Action("merge", _("Mark as duplicate of another report"), _("Close as duplicate"),
+           _("Report %(code)s closed as a duplicate."), "danger",
+           _("This closes the report for good; the citizen is pointed to the original report.")),
+    Action("note", _("Add an internal note"), _("Add note"), _("Note added to report %(code)s."), "secondary"),
 )}
 
 
@@ -92,9 +91,9 @@ def refusal(report, user, name):
     `report` now, else None. The messages are the workflow's own."""
     transition = workflow.TRANSITIONS[name]
     if not roles_on(user, report) & transition.roles:
-        return _("You are not allowed to do this on report %(code)s.") % {"code": report.code}, 403
+        return gettext("You are not allowed to do this on report %(code)s.") % {"code": report.code}, 403
     if report.status not in transition.sources:
-        return _("This cannot be done while the report is “%(status)s”.") % {
+        return gettext("This cannot be done while the report is “%(status)s”.") % {
             "status": report.get_status_display()}, 409
     return None
 

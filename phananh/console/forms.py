@@ -279,11 +279,7 @@ class ResolveForm(ActionForm):
     action = "resolve"
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
     result = reason_field(_("What was done"), _("The citizen reads this. Say what you did and what they will see."))
-    photos = PhotosField(
-        label=_("Photos of the fix"), required=False,
-        help_text=_("Required when the outcome is fixed. JPEG, PNG, WebP or HEIC, up to %(n)d photos.")
-        % {"n": settings.MAX_PHOTOS},
-    )
+    photos = PhotosField(label=_("Photos of the fix"), required=False)
     kept = forms.CharField(required=False, widget=forms.HiddenInput)
     referred_to = forms.CharField(
         label=_("Referred to (organisation)"), max_length=200, required=False,
@@ -297,6 +293,10 @@ class ResolveForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Built per form, not at import, so it follows the reader's language.
+        self.fields["photos"].help_text = _(
+            "Required when the outcome is fixed. JPEG, PNG, WebP or HEIC, up to %(n)d photos."
+        ) % {"n": settings.MAX_PHOTOS}
         self.valid_uploads = []
         self.kept_photos = []  # [(storage name, file name shown to the person)]
 
