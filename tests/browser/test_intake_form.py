@@ -2,73 +2,27 @@
 click, and the whole form without JavaScript. Needs Debian's Chromium."""
 
 import io
-import os
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from phananh.reports.models import Report
 
-from .conftest import WARD_A_POINT
+from ..conftest import WARD_A_POINT
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-
-pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium (/usr/bin/chromium) is not installed"),
-    pytest.mark.django_db(transaction=True),
-]
-# Playwright's sync API runs an event loop in this thread; the ORM calls in
-# between page actions are still ordinary synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def blank_tile():
-    out = io.BytesIO()
-    Image.new("RGB", (256, 256), (235, 235, 230)).save(out, "PNG")
-    return out.getvalue()
-
-
-TILE = blank_tile()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def open_page(browser, live_server):
-    contexts = []
-
+def open_page(new_page):
+    """The submit page in a plain 390 px window (no touch emulation: these
+    tests pick photos through the gallery input)."""
     def make(language="en", **kwargs):
-        context = browser.new_context(viewport={"width": 390, "height": 900}, base_url=live_server.url, **kwargs)
-
-        def route(request_route):
-            if request_route.request.url.startswith(live_server.url):
-                request_route.continue_()
-            else:  # map tiles: never depend on the network
-                request_route.fulfill(body=TILE, content_type="image/png")
-
-        context.route("**/*", route)
-        context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page = new_page(width=390, lang=language, is_mobile=False, has_touch=False, **kwargs)
         page.goto("/gui-phan-anh/")
         return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def jpeg():
