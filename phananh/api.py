@@ -11,7 +11,9 @@ api = NinjaAPI(
 )
 
 from phananh.public.api import router as public_router  # noqa: E402
+from phananh.nlp.api import router as nlp_router  # noqa: E402
 from phananh.stats.api import router as stats_router  # noqa: E402
 
 api.add_router("", public_router)
 api.add_router("", stats_router)
+api.add_router("", nlp_router)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "phananh.public",
     "phananh.notify",
     "phananh.stats",
+    "phananh.nlp",
     "phananh.demo",
 ]
 
@@ -243,6 +244,9 @@ MAP_CENTER = [float(x) for x in env_list("MAP_CENTER", ["10.7769", "106.7009"])]
 MAP_ZOOM = env_int("MAP_ZOOM", 14)
 # Days after a resolution during which the citizen may rate or reopen.
 RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 7)
+CLASSIFIER_PATH = Path(os.environ.get("CLASSIFIER_PATH", VAR_DIR / "classifier.joblib"))
+# Below this confidence a suggestion is only a hint and the report waits for a coordinator.
+CLASSIFIER_MIN_CONFIDENCE = float(os.environ.get("CLASSIFIER_MIN_CONFIDENCE", "0.5"))
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 CATEGORIES_FILE = os.environ.get(
     "CATEGORIES_FILE", str(BASE_DIR / "phananh" / "reports" / "data" / "categories.json")

@@ -21,7 +21,7 @@ a typical report normalises in tens of microseconds.
 import re
 import unicodedata
 
-__all__ = ["fold", "nfc", "normalize", "tokens"]
+__all__ = ["fold", "has_diacritics", "nfc", "normalize", "tokens", "uses_shorthand"]
 
 
 def nfc(text):
@@ -31,14 +31,15 @@ def nfc(text):
 
 # --- Accent folding ---------------------------------------------------------------
 # Decompose, then drop the combining marks: both steps run in C, which keeps
-# folding a paragraph in the tens of microseconds. đ is a letter of its own
-# in Unicode (no decomposition), so it is mapped by hand.
-_COMBINING_RE = re.compile("[\u0300-\u036f]")
+# folding a paragraph in the tens of microseconds. The marks are those of the
+# five "Combining Diacritical Marks" blocks (Vietnamese needs only the first).
+# đ is a letter of its own in Unicode (no decomposition), so it is mapped by hand.
+_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _D_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
 
 
 def fold(text):
-    """Remove Vietnamese (and other Latin) diacritics; đ becomes d.
+    """Remove Vietnamese (and other Latin-script) diacritics; đ becomes d.
 
     "Đèn đường hư" → "Den duong hu". Case is kept: callers lower-case first
     when they want both (normalize does)."""
@@ -238,3 +239,22 @@ def normalize(text):
     'đèn đường hư không ai sửa tối thui quá'
     """
     return " ".join(tokens(text))
+
+
+# Shorthand that only SMS-style writing uses: the table minus the plain
+# unaccented words it restores ("khong", "nuoc"), which say "no diacritics"
+# rather than "shorthand".
+_SHORTHAND_MARKERS = frozenset(SHORTHAND) - {"khong", "nuoc", "truoc", "gi", "p", "ubnd", "ub", "tp", "hcm", "tphcm",
+                                              "sg", "hn", "vn", "thanks", "csgt", "h", "v", "z"}
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def uses_shorthand(text):
+    """Whether `text` is written with SMS shorthand ("ko", "dc", "ng", "j"...)."""
+    return any(word in _SHORTHAND_MARKERS for word in _WORD_RE.findall(nfc(text).lower()))
+
+
+def has_diacritics(text):
+    """Whether `text` carries any Vietnamese diacritic (or đ)."""
+    text = nfc(text)
+    return fold(text) != text
