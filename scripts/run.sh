@@ -10,7 +10,7 @@ export DJANGO_SETTINGS_MODULE=phananh.settings
 $BIN/python manage.py migrate --noinput
 $BIN/python manage.py collectstatic --noinput --verbosity 0
 $BIN/python manage.py load_demo
-[ -f "${CLASSIFIER_PATH:-var/classifier.joblib}" ] || $BIN/python manage.py train_classifier
+[ -f "${CLASSIFIER_PATH:-${VAR_DIR:-var}/classifier.joblib}" ] || $BIN/python manage.py train_classifier
 
 pids=()
 stop() {
