@@ -1,5 +1,6 @@
 """Every transition of the state machine: allowed from its sources, refused (and harmless) elsewhere."""
 
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from django.utils import translation
 from phananh.lib import clock
 from phananh.reports import workflow
 from phananh.reports.models import Category, Event, Report, Status
-from phananh.reports.workflow import TRANSITIONS, Citizen, NotAllowed, WorkflowError
+from phananh.reports.workflow import SYSTEM, SYSTEM_ACTOR, TRANSITIONS, Citizen, NotAllowed, WorkflowError
 from phananh.sla import service
 from phananh.units import routing
 from phananh.units.access import roles_on
@@ -92,6 +93,10 @@ def actor_and_data(action, city, report, token):
         "reopen": (Citizen(token), {"comment": "Vẫn còn."}),
         "close": (coordinator, {"reason": "Hết hạn đánh giá."}),
         "note": (coordinator, {"text": "Ghi chú."}),
+        "reset_deadlines": (coordinator, {"reason": "Đã chuyển đúng đơn vị."}),
+        "remind": (SYSTEM_ACTOR, {"kind": "resolve"}),
+        "mark_overdue": (SYSTEM_ACTOR, {"kind": "resolve"}),
+        "escalate": (SYSTEM_ACTOR, {"kind": "resolve", "level": 0}),
     }
     return table[action]
 
@@ -99,6 +104,8 @@ def actor_and_data(action, city, report, token):
 def entitled(actor, report, action):
     if isinstance(actor, Citizen):
         return True
+    if actor is SYSTEM_ACTOR:
+        return SYSTEM in TRANSITIONS[action].roles
     return bool(roles_on(actor, report) & TRANSITIONS[action].roles)
 
 
@@ -147,7 +154,10 @@ def test_action_from_each_of_its_sources_works_and_writes_one_event(factory, cit
         data = {"original": factory.submit()}
     events_before = Event.objects.filter(report=report).count()
     assert entitled(actor, report, action)
-    workflow.apply(report, action, actor, **data)
+    # The deadline jobs mark and escalate only deadlines that have passed.
+    late = action in ("mark_overdue", "escalate")
+    with clock.at(report.resolve_due + timedelta(days=30)) if late else nullcontext():
+        workflow.apply(report, action, actor, **data)
     assert Event.objects.filter(report=report).count() == events_before + 1
     event = Event.objects.filter(report=report).order_by("-seq").first()
     assert event.public == TRANSITIONS[action].public
@@ -158,7 +168,7 @@ def test_allowed_actions_lists_exactly_what_apply_accepts(factory, city):
     assert set(workflow.allowed_actions(report, city.officer_a)) == {
         "assign_officer", "start", "return", "request_extension", "resolve", "note"}
     assert set(workflow.allowed_actions(report, city.coordinator)) == {
-        "merge", "approve_extension", "decline_extension", "note"}
+        "merge", "approve_extension", "decline_extension", "note", "reset_deadlines"}
     assert workflow.allowed_actions(report, city.officer_b) == []
     assert workflow.allowed_actions(report, city.outsider) == []
 

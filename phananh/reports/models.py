@@ -146,6 +146,12 @@ class Report(models.Model):
     rating_comment = models.TextField(blank=True, editable=False)
     reopen_count = models.PositiveSmallIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the deadline jobs (phananh.sla.jobs) next have something to do for
+    # this report: the workflow sets it to "now" on every change, the jobs set
+    # it to the next reminder, overdue or escalation moment (null: nothing
+    # left). The jobs then read only the reports due for a look, not every
+    # overdue report on every run.
+    deadline_check_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("report")
@@ -159,6 +165,10 @@ class Report(models.Model):
             models.Index(fields=["ward", "status"], name="report_ward_status"),
             models.Index(fields=["status", "resolve_due"], name="report_overdue"),
             models.Index(fields=["lat", "lng"], name="report_location"),
+            models.Index(
+                fields=["deadline_check_at", "id"], name="report_deadline_check",
+                condition=models.Q(deadline_check_at__isnull=False),
+            ),
         ]
 
     def __str__(self):

@@ -6,6 +6,11 @@
     resolved ─rate satisfied / close─> closed                                         │
     resolved ─rate unsatisfied / reopen─> reopened ─accept─> acknowledged ...  <──────┘
 
+A coordinator may restart both deadlines (reset_deadlines, with a reason),
+e.g. after a transfer; otherwise routing and returns keep the original clock.
+The deadline jobs act through SYSTEM-only transitions that never change the
+status (remind, mark_overdue, escalate) and through close (not rated in time).
+
 `submit` creates a report; `apply(report, action, actor, **data)` performs
 one transition. Both check who is acting, validate the data, update the row
 and append the Event in one transaction, and raise `WorkflowError` with a
@@ -21,13 +26,15 @@ from django.utils.translation import gettext as _
 
 from phananh.lib import clock
 from phananh.lib.codes import hash_token, new_token, new_tracking_code, token_matches
+from phananh.notify import outbox
+from phananh.sla import deadlines
 from phananh.sla.service import current_calendar, deadlines_for
 from phananh.units import routing
 from phananh.units.access import roles_on, unit_roles
 from phananh.units.models import Role, Unit
 
 from . import events
-from .models import Event, Media, MediaKind, Outcome, Rating, Report, Status
+from .models import OPEN_STATUSES, WITH_UNIT_STATUSES, Event, Media, MediaKind, Outcome, Rating, Report, Status
 
 S = Status
 UNIT_ROLES = {Role.OFFICER, Role.HEAD}
@@ -42,6 +49,11 @@ class WorkflowError(Exception):
 
 class NotAllowed(WorkflowError):
     pass
+
+
+class AlreadyDone(WorkflowError):
+    """A deadline job's action was already recorded for this deadline: nothing
+    changed, which is what makes running a job twice harmless."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +97,15 @@ TRANSITIONS = {
     "reopen": Transition((S.RESOLVED, S.CLOSED), frozenset({CITIZEN})),
     "close": Transition((S.RESOLVED,), frozenset(COORDINATOR | {SYSTEM})),
     "note": Transition(tuple(S), frozenset(COORDINATOR | UNIT_ROLES), public=False),
+    "reset_deadlines": Transition(OPEN_STATUSES, frozenset(COORDINATOR)),
+    # The deadline jobs (phananh.sla.jobs); none of them changes the status.
+    "remind": Transition(WITH_UNIT_STATUSES, frozenset({SYSTEM}), public=False),
+    "mark_overdue": Transition(OPEN_STATUSES, frozenset({SYSTEM})),
+    "escalate": Transition(WITH_UNIT_STATUSES, frozenset({SYSTEM}), public=False),
 }
+# Transitions that only record what the clock did; every other one may change
+# what is due and so asks the deadline jobs to look at the report again.
+DEADLINE_JOB_ACTIONS = frozenset({"remind", "mark_overdue", "escalate"})
 
 # --- creating a report --------------------------------------------------------
 
@@ -121,7 +141,7 @@ def submit(*, category, description, channel, lat=None, lng=None, ward=None, add
                 reporter_name=reporter_name.strip(), reporter_phone=reporter_phone.strip(),
                 reporter_email=reporter_email.strip(), confidential=confidential,
                 citizen_token_hash=hash_token(token), idempotency_key=idempotency_key or None,
-                received_at=now, ack_due=ack_due, resolve_due=resolve_due,
+                received_at=now, ack_due=ack_due, resolve_due=resolve_due, deadline_check_at=now,
             )
             attached = _attach(report, photos, MediaKind.EVIDENCE)
             actor_user = actor if getattr(actor, "is_authenticated", False) else None
@@ -219,12 +239,16 @@ def _perform(report, action, actor, role, data):
         )
     handler = HANDLERS[action]
     event_type, payload, unit = handler(report, actor, data)
+    if action not in DEADLINE_JOB_ACTIONS:
+        report.deadline_check_at = clock.now()
     report.save()
     user = actor if role not in (SYSTEM, CITIZEN) else None
-    events.record(
+    event = events.record(
         report, event_type, actor=user, actor_role=role, public=transition.public,
         payload=payload, unit=unit,
     )
+    # In this same transaction: a rolled-back change sends nothing.
+    outbox.on_event(event)
 
 
 def _text(data, key, message, max_length=2000):
@@ -443,6 +467,9 @@ def _reopen_fields(report):
 
 
 def _close(report, actor, data):
+    if actor is SYSTEM_ACTOR and rating_window_open(report):
+        # The job's list may be stale: the report was reopened and resolved again meanwhile.
+        raise WorkflowError(_("The citizen can still rate this result."))
     report.status = S.CLOSED
     report.closed_at = clock.now()
     return "closed", {"reason": data.get("reason", "")}, report.unit
@@ -450,6 +477,82 @@ def _close(report, actor, data):
 
 def _note(report, actor, data):
     return "note", {"text": _text(data, "text", _("Write the note first."))}, report.unit
+
+
+def _reset_deadlines(report, actor, data):
+    """Both deadlines start again from now, e.g. when a report reached the
+    right unit only after a transfer. Public, because the public page shows
+    the deadlines and the open data must explain why they moved."""
+    reason = _text(data, "reason", _("Say why the deadlines start again."), max_length=500)
+    before = report.ack_due, report.resolve_due
+    report.ack_due, report.resolve_due = deadlines_for(report.category, clock.now())
+    payload = {
+        "reason": reason,
+        "ack_due": {"from": _stamp_or_none(before[0]), "to": deadlines.stamp(report.ack_due)},
+        "resolve_due": {"from": _stamp_or_none(before[1]), "to": deadlines.stamp(report.resolve_due)},
+    }
+    if report.extension_requested_until is not None:
+        # It was counted from the old deadline and could now shorten the new one.
+        report.extension_requested_until, report.extension_reason = None, ""
+        payload["extension_request_dropped"] = True
+    return "deadlines_reset", payload, report.unit
+
+
+def _stamp_or_none(moment):
+    return deadlines.stamp(moment) if moment else None
+
+
+# --- the deadline jobs' transitions ---------------------------------------------------
+# Each records one event per deadline (kind and due moment) per round
+# (reopen_count), checked here under the row lock, so two job runs at the
+# same time still write it once.
+
+def _running_deadline(report, data, *, passed):
+    kind = data.get("kind")
+    if kind not in deadlines.KINDS:
+        raise WorkflowError(_("Unknown deadline."))
+    due = deadlines.running(report, kind)
+    if due is None:
+        raise WorkflowError(_("This deadline is not running."))
+    if passed != (clock.now() >= due):
+        raise WorkflowError(_("This deadline has passed.") if not passed else _("This deadline has not passed yet."))
+    return kind, due
+
+
+def _refuse_repeat(report, event_type, kind, due, **extra):
+    payloads = Event.objects.filter(report=report, type=event_type).values_list("payload", flat=True)
+    if deadlines.recorded(payloads, kind, due, report.reopen_count, **extra):
+        raise AlreadyDone(_("This was already done for this deadline."))
+
+
+def _deadline_payload(report, kind, due):
+    return {"kind": kind, "due": deadlines.stamp(due), "round": report.reopen_count}
+
+
+def _remind(report, actor, data):
+    kind, due = _running_deadline(report, data, passed=False)
+    _refuse_repeat(report, "reminder", kind, due)
+    payload = _deadline_payload(report, kind, due)
+    payload["to"] = "officer" if report.assignee_id else "unit"
+    return "reminder", payload, report.unit
+
+
+def _mark_overdue(report, actor, data):
+    kind, due = _running_deadline(report, data, passed=True)
+    _refuse_repeat(report, "overdue", kind, due)
+    return "overdue", _deadline_payload(report, kind, due), report.unit
+
+
+def _escalate(report, actor, data):
+    kind, due = _running_deadline(report, data, passed=True)
+    level = data.get("level")
+    if not isinstance(level, int) or isinstance(level, bool) or level < 0:
+        raise WorkflowError(_("Unknown escalation step."))
+    _refuse_repeat(report, "escalated", kind, due, level=level)
+    who, unit = deadlines.ladder_target(report, level)
+    payload = _deadline_payload(report, kind, due)
+    payload.update({"level": level, "to": who, "unit": unit.code if unit else None})
+    return "escalated", payload, report.unit
 
 
 HANDLERS = {
@@ -469,6 +572,10 @@ HANDLERS = {
     "reopen": _reopen,
     "close": _close,
     "note": _note,
+    "reset_deadlines": _reset_deadlines,
+    "remind": _remind,
+    "mark_overdue": _mark_overdue,
+    "escalate": _escalate,
 }
 
 

@@ -1,0 +1,77 @@
+"""The notification outbox: messages to send, written with the event that causes them.
+
+A Notification row is created in the same transaction as its Event, so a
+change that rolls back sends nothing and a committed change cannot lose its
+message. A worker then delivers pending rows, recording every Attempt; the
+row is marked sent only after the channel has accepted the message.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from phananh.reports.models import Event, Report
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+
+
+class Delivery(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed for good")
+
+
+class Notification(models.Model):
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="notifications")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    language = models.CharField(_("language"), max_length=8, default="vi")
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    status = models.CharField(_("status"), max_length=8, choices=Delivery.choices, default=Delivery.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            # One message per event, channel and person: a retried job or a
+            # second enqueue can never send it twice.
+            models.UniqueConstraint(fields=["event", "channel", "recipient"], name="notification_once"),
+        ]
+        indexes = [
+            # The delivery worker's question: which pending rows are due?
+            models.Index(
+                fields=["next_attempt_at", "id"], name="notification_due",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} → {self.recipient} · {self.subject}"
+
+
+class Attempt(models.Model):
+    """One try at delivering a notification. `ok` stays empty when the worker
+    died during the try: the row shows the try happened, and the notification
+    is still pending, so nothing is lost."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempt_log")
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    ok = models.BooleanField(_("delivered"), null=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["started_at", "id"]
+
+    def __str__(self):
+        return f"{self.notification_id} @ {self.started_at:%Y-%m-%d %H:%M:%S}"
