@@ -467,3 +467,27 @@ def test_a_route_to_another_ward_is_visible_in_the_history(client, city, submit_
     client.post(act(report, "route"), {"route-unit": city.ward_b.pk})
     body = client.get(page(report)).content.decode()
     assert "To: Phường Sài Gòn" in body and "dieuphoi (Coordinator)" in body
+
+
+def test_coordinator_restarts_the_deadlines_with_a_public_reason(client, city, assigned):
+    client.force_login(city.coordinator)
+    before_due = fresh(assigned).resolve_due
+    before = events(assigned)
+    response = client.post(act(assigned, "reset_deadlines"), {"reset_deadlines-reason": ""})
+    assert response.status_code == 400 and unchanged(assigned, before)
+    from phananh.lib import clock
+
+    later = before_due + (before_due - fresh(assigned).received_at)
+    with clock.at(later):
+        response = client.post(act(assigned, "reset_deadlines"),
+                               {"reset_deadlines-reason": "Chuyển đúng đơn vị muộn."})
+    assert response.status_code == 302
+    assert fresh(assigned).resolve_due > before_due
+    assert events(assigned)[-1] == "deadlines_reset"
+
+
+def test_officers_cannot_restart_the_deadlines(client, city, assigned):
+    client.force_login(city.officer_a)
+    before = events(assigned)
+    response = client.post(act(assigned, "reset_deadlines"), {"reset_deadlines-reason": "x"})
+    assert response.status_code in (403, 404) and unchanged(assigned, before)

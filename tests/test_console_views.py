@@ -126,11 +126,11 @@ def test_tracking_code_in_the_url_is_forgiving(client, city, submit_report):
 
 
 @pytest.mark.parametrize("who,state,expected", [
-    ("coordinator", "triage", {"route", "reclassify", "reject", "merge", "note"}),
+    ("coordinator", "triage", {"route", "reclassify", "reject", "merge", "reset_deadlines", "note"}),
     ("officer_a", "assigned", {"accept", "assign_officer", "return", "note"}),
-    ("coordinator", "assigned", {"reclassify", "merge", "note"}),
+    ("coordinator", "assigned", {"reclassify", "merge", "reset_deadlines", "note"}),
     ("officer_a", "acknowledged", {"assign_officer", "start", "return", "request_extension", "resolve", "note"}),
-    ("coordinator", "extension", {"merge", "approve_extension", "decline_extension", "note"}),
+    ("coordinator", "extension", {"merge", "approve_extension", "decline_extension", "reset_deadlines", "note"}),
     ("coordinator", "resolved", {"close", "note"}),
     ("officer_a", "resolved", {"note"}),
 ])

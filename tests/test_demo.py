@@ -253,3 +253,10 @@ def test_generate_areas_writes_synthetic_boundaries_that_import_areas_accepts(tm
         call_command("generate_areas", "79", "--bbox", "106.60,10.70,106.80,10.90", stdout=StringIO())
     with pytest.raises(CommandError, match="west,south,east,north"):
         call_command("generate_areas", "79", "--bbox", "10.9,106.8,10.7,106.6", stdout=StringIO())
+
+
+def test_the_demo_history_sends_no_mail(db):
+    from phananh.notify.models import Notification
+
+    call_command("load_demo", reports=30, verbosity=0)
+    assert Notification.objects.count() == 0

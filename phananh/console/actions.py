@@ -56,6 +56,8 @@ ACTIONS = {a.name: a for a in (
            _("Extension approved for report %(code)s.")),
     Action("decline_extension", _("Decline the extension"), _("Decline the extension"),
            _("Extension declined for report %(code)s."), "secondary"),
+    Action("reset_deadlines", _("Restart the deadlines"), _("Restart the deadlines from now"),
+           _("Deadlines of report %(code)s start again from now."), "secondary"),
     Action("close", _("Close"), _("Close the report"), _("Report %(code)s closed."), "secondary"),
     Action("reject", _("Reject this report (public)"), _("Reject the report"),
            _("Report %(code)s rejected."), "danger",

@@ -247,6 +247,14 @@ class DeclineExtensionForm(ActionForm):
     reason = reason_field(_("Why is the extension declined?"), _("The unit reads this."), max_length=500)
 
 
+class ResetDeadlinesForm(ActionForm):
+    action = "reset_deadlines"
+    reason = reason_field(
+        _("Why do the deadlines start again?"),
+        _("Public: for example, the report only reached the right unit after a transfer."),
+    )
+
+
 class NoteForm(ActionForm):
     action = "note"
     text = reason_field(_("Internal note"), _("Only staff see notes; the citizen does not."))
@@ -370,6 +378,7 @@ ACTION_FORMS = {
     form.action: form
     for form in (
         RouteForm, ReclassifyForm, RejectForm, MergeForm, AcceptForm, AssignOfficerForm, StartForm, ReturnForm,
-        RequestExtensionForm, ApproveExtensionForm, DeclineExtensionForm, ResolveForm, CloseForm, NoteForm,
+        RequestExtensionForm, ApproveExtensionForm, DeclineExtensionForm, ResolveForm, CloseForm, ResetDeadlinesForm,
+        NoteForm,
     )
 }

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from phananh.reports.models import Category, Channel, Outcome, Rating
+from phananh.sla import wording as deadline_wording
 from phananh.units import routing
 from phananh.units.models import Role
 
@@ -37,6 +38,7 @@ TITLES = {
     "reopened": gettext_lazy("Reopened"),
     "closed": gettext_lazy("Closed"),
     "note": gettext_lazy("Internal note"),
+    **deadline_wording.TITLES,
 }
 
 ROLE_LABELS = {
@@ -146,6 +148,8 @@ def _details(event, category_names):
             out.append(_("Planned for: %(day)s") % {"day": _day(p["planned_date"])})
         if p.get("photos"):
             out.append(_("Photos of the fix: %(n)d") % {"n": p["photos"]})
+    elif t in deadline_wording.TITLES:
+        out.extend(deadline_wording.details(event))
     elif t in ("rated", "reopened") and p.get("rating"):
         out.append(_("Rating: %(rating)s") % {"rating": _label(Rating, p["rating"])})
     # Free texts people wrote, shown as written.

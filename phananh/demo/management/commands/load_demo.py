@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from phananh.demo import areas, city, history, replay
+from phananh.notify import outbox
 from phananh.reports import media as media_lib
 from phananh.reports.models import Category, Media
 from phananh.sla.service import current_calendar
@@ -63,7 +64,8 @@ class Command(BaseCommand):
         planner = history.Planner(seed=seed, now=timezone.now(), categories=categories, wards=wards,
                                   picker=picker, calendar=current_calendar())
         plans = planner.plans(count)
-        return replay.Replay(town, categories, seed).run(plans)
+        with outbox.suppressed():  # nobody gets mail about weeks-old demo history
+            return replay.Replay(town, categories, seed).run(plans)
 
     def _finish_photos(self):
         """Publish every parked photo now instead of waiting for the worker."""
