@@ -247,6 +247,10 @@ RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 7)
 CLASSIFIER_PATH = Path(os.environ.get("CLASSIFIER_PATH", VAR_DIR / "classifier.joblib"))
 # Below this confidence a suggestion is only a hint and the report waits for a coordinator.
 CLASSIFIER_MIN_CONFIDENCE = float(os.environ.get("CLASSIFIER_MIN_CONFIDENCE", "0.5"))
+# Deadline jobs (phananh/sla/config.py explains each); all in working hours.
+SLA_REMIND_BEFORE_ACK_HOURS = float(os.environ.get("SLA_REMIND_BEFORE_ACK_HOURS", "1"))
+SLA_REMIND_BEFORE_RESOLVE_HOURS = float(os.environ.get("SLA_REMIND_BEFORE_RESOLVE_HOURS", "4"))
+SLA_ESCALATION_HOURS = [float(h) for h in env_list("SLA_ESCALATION_HOURS", ["0", "8", "16"])]
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 CATEGORIES_FILE = os.environ.get(
     "CATEGORIES_FILE", str(BASE_DIR / "phananh" / "reports" / "data" / "categories.json")
