@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from phananh.nlp import category_routing
 from phananh.reports import workflow
-from phananh.reports.models import Status
+from phananh.reports.models import Category, Status
 
-from .conftest import OUTSIDE_POINT
+from .conftest import OUTSIDE_POINT, WARD_A_POINT
 
 
 @pytest.fixture(autouse=True)
@@ -200,3 +201,123 @@ def test_report_page_queries_do_not_grow_with_its_history(client, city, submit_r
         workflow.apply(report, "note", city.officer_a if i % 2 else city.head_a, text=f"Ghi chú {i}")
     with django_assert_max_num_queries(baseline):
         client.get(page(report))
+
+
+# --- suggested categories (triage) -------------------------------------------------------------
+
+LIGHT_TEXT = "Đèn đường trước số 12 Lê Lợi tắt ba đêm liền, tối đi lại rất nguy hiểm."
+
+
+def suggestion_items(body):
+    """[(category name, likelihood words, the <li> html)] of the suggestions panel, in order."""
+    panel = re.search(r'<details class="suggestions".*?</details>', body, re.S).group(0)
+    items = re.findall(r'<li class="suggestion suggestion-[a-z-]+">(.*?)</li>', panel, re.S)
+    return [(re.search(r'class="suggestion-name">([^<]+)<', item).group(1),
+             re.search(r'class="likelihood likelihood-[a-z-]+">([^<]+)<', item).group(1).strip(), item)
+            for item in items]
+
+
+def test_triage_shows_the_suggested_categories_with_their_reasons(client, city, submit_report):
+    # Filed as "Other" by someone who did not know the category: it waits for a coordinator.
+    report = submit_report(category="khac", description=LIGHT_TEXT)
+    client.force_login(city.coordinator)
+    body = html.unescape(client.get(page(report)).content.decode())
+    assert '<details class="suggestions" id="suggestions" open>' in body  # unfolded for triage
+    items = suggestion_items(body)
+    assert 1 <= len(items) <= 3
+    name, words, item = items[0]
+    assert (name, words) == ("Street lighting failure", "very likely")
+    assert "(99%)" in item
+    # The words behind it, as the citizen wrote them.
+    assert "Words pointing to it: <q>đèn đường</q>, <q>tắt</q>" in item
+    # One click fills in the route form: the category and the unit that handles it here.
+    lighting = Category.objects.get(code="den-chieu-sang")
+    assert 'data-suggest-target="route"' in item and f'data-category="{lighting.pk}"' in item
+    assert f'data-unit="{city.lighting.pk}"' in item and "Handled here by Công ty Chiếu sáng." in item
+    assert 'href="#action-route"' in item  # without the script it leads to the form
+    assert 'aria-label="Use this category: Street lighting failure"' in item
+    # The form it fills in is on the page, with those values among its choices.
+    assert f'<option value="{lighting.pk}">Street lighting failure</option>' in body
+    assert f'<option value="{city.lighting.pk}">Công ty Chiếu sáng</option>' in body
+    assert 'id="id_route-category"' in body and 'id="id_route-unit"' in body
+
+
+def test_scores_are_said_in_words(client, city, submit_report, monkeypatch):
+    from phananh.nlp import classifier
+
+    monkeypatch.setattr(classifier, "suggest", lambda text, k=3, among=None: [
+        ("den-chieu-sang", 0.55), ("hu-hong-mat-duong", 0.3), ("ngap-nuoc", 0.15)])
+    report = submit_report(category="khac", description=LIGHT_TEXT)
+    client.force_login(city.coordinator)
+    items = suggestion_items(client.get(page(report)).content.decode())
+    assert [(name, words) for name, words, _item in items] == [
+        ("Street lighting failure", "likely"), ("Road surface damage and potholes", "possible"),
+        ("Flooding and drainage", "unlikely")]
+
+
+def test_an_assigned_report_offers_reclassify_and_marks_the_current_category(client, city, submit_report):
+    report = submit_report(category="rac-thai", description=LIGHT_TEXT)  # wrongly filed, sent to the ward
+    client.force_login(city.coordinator)
+    body = html.unescape(client.get(page(report)).content.decode())
+    assert '<details class="suggestions" id="suggestions">' in body  # folded: not a triage decision now
+    name, _words, item = suggestion_items(body)[0]
+    assert name == "Street lighting failure"
+    assert 'data-suggest-target="reclassify"' in item and 'href="#action-reclassify"' in item
+    assert "data-unit" not in item  # a reclassification does not move the report
+    assert 'id="id_reclassify-category"' in body
+
+
+def test_the_current_category_has_no_button(client, city, submit_report):
+    report = submit_report(category="den-chieu-sang", description=LIGHT_TEXT)
+    client.force_login(city.coordinator)
+    _name, _words, item = suggestion_items(client.get(page(report)).content.decode())[0]
+    assert "Current category" in item and "Use this category" not in item
+
+
+def test_unit_staff_see_the_suggestions_without_buttons(client, city, submit_report):
+    report = submit_report(category="rac-thai", description=LIGHT_TEXT)
+    client.force_login(city.officer_a)
+    body = client.get(page(report)).content.decode()
+    items = suggestion_items(body)
+    assert items and items[0][0] == "Street lighting failure"
+    assert "Use this category" not in body and "data-suggest-target" not in body
+
+
+def test_a_broken_classifier_leaves_the_page_working(client, city, submit_report, monkeypatch):
+    from phananh.nlp import classifier
+
+    report = submit_report(category="khac", description=LIGHT_TEXT)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("model file damaged")
+
+    monkeypatch.setattr(classifier, "suggest", broken)
+    client.force_login(city.coordinator)
+    response = client.get(page(report))
+    assert response.status_code == 200
+    assert "Suggestions are not available right now." in response.content.decode()
+
+
+def test_a_description_without_known_words_says_so(client, city, submit_report):
+    report = submit_report(category="khac", description="???")
+    client.force_login(city.coordinator)
+    body = client.get(page(report)).content.decode()
+    assert "No suggestion: the description has no words the classifier knows." in body
+
+
+def test_a_report_routed_on_the_suggestion_explains_it(client, city):
+    lat, lng = WARD_A_POINT
+    report, _token = workflow.submit(category=Category.objects.get(code="khac"), description=LIGHT_TEXT,
+                                     channel="web", lat=lat, lng=lng, category_source=category_routing.CITIZEN)
+    client.force_login(city.coordinator)
+    body = html.unescape(client.get(page(report)).content.decode())
+    assert "Category: Other issues → Street lighting failure" in body
+    assert "Category “Street lighting failure” suggested by the classifier (99% sure)" in body
+
+
+def test_without_a_unit_for_the_place_the_coordinator_is_told_to_choose(client, city, submit_report):
+    report = submit_report(category="khac", point=None, description=LIGHT_TEXT)  # no place: no ward
+    client.force_login(city.coordinator)
+    _name, _words, item = suggestion_items(html.unescape(client.get(page(report)).content.decode()))[0]
+    assert "data-unit" not in item and 'data-suggest-target="route"' in item
+    assert "No unit handling it is known for this place: choose the unit yourself." in item

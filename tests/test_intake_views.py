@@ -1,6 +1,7 @@
 """The citizen submit form and its confirmation page, through the test client."""
 
 import html
+import json
 import re
 import uuid
 
@@ -97,6 +98,21 @@ def test_category_options_carry_folded_everyday_words_for_the_search_box(city, c
     assert "đ" not in option and "è" not in option
 
 
+def test_the_form_has_a_place_for_category_suggestions(city, client, settings):
+    settings.CLASSIFIER_MIN_CONFIDENCE = 0.6
+    page = text_of(client.get(SUBMIT))
+    box = re.search(r'<div class="category-suggestion"[^>]*>', page).group(0)
+    assert f'data-classify-url="{reverse("api:classify")}"' in box
+    # Announced politely, and the buttons are a group named by their visible heading.
+    assert '<p class="suggestion-status" id="category-suggestion-status" aria-live="polite"></p>' in page
+    assert 'role="group" aria-labelledby="category-suggestion-label" hidden' in page
+    # Sentences for the script come translated with the page, with the threshold for choosing.
+    script = json.loads(re.search(r'<script id="intake-text" type="application/json">(.*?)</script>',
+                                  page, re.S).group(1))
+    assert script["suggestConfidence"] == 0.6
+    assert script["suggestChosen"].startswith("Suggested from your description: %(name)s.")
+
+
 def test_english_through_the_language_cookie(city, client):
     client.cookies["django_language"] = "en"
     response = client.get(SUBMIT)
@@ -155,10 +171,32 @@ def test_confirmation_shows_the_deadlines_in_local_time(city, client):
 
 
 def test_confirmation_says_a_coordinator_routes_what_no_unit_takes(city, client):
+    # "Other", and the classifier agrees: nothing any unit handles.
+    client.post(SUBMIT, form_data(category="khac", description="Chó thả rông trong hẻm, cắn con nít."))
+    report = Report.objects.get()
+    assert report.unit is None and report.category.code == "khac"
+    page = text_of(client.get(sent_url(report)))
+    assert "A coordinator will read it" in page
+    assert "From your description it was filed under" not in page
+
+
+def test_other_with_a_clear_description_goes_to_the_unit_and_the_citizen_is_told(city, client):
+    # The citizen could not find the category; the description leaves no doubt.
     client.post(SUBMIT, form_data(category="khac"))
     report = Report.objects.get()
-    assert report.unit is None
-    assert "A coordinator will read it" in text_of(client.get(sent_url(report)))
+    assert report.category.code == "den-chieu-sang" and report.unit == city.lighting
+    page = text_of(client.get(sent_url(report)))
+    assert "From your description it was filed under <strong>Street lighting failure</strong>." in page
+    assert "It has been sent to <strong>Công ty Chiếu sáng</strong>" in page
+    # The deadlines promised are those of the category it was filed under.
+    assert f"within {report.category.ack_hours} working hours" in page
+
+
+def test_a_chosen_category_is_kept_even_when_the_description_says_otherwise(city, client):
+    client.post(SUBMIT, form_data(category="rac-thai"))  # the description is about a street light
+    report = Report.objects.get()
+    assert report.category.code == "rac-thai" and report.unit == city.ward_a
+    assert "From your description" not in text_of(client.get(sent_url(report)))
 
 
 def test_the_private_link_shows_only_on_the_device_that_sent_it(city, client, django_user_model):

@@ -20,11 +20,12 @@ from django.utils.translation import ngettext
 
 from phananh.lib.codes import normalize_tracking_code
 from phananh.reports import media as media_lib
+from phananh.reports import search
 from phananh.reports.models import Category, MediaKind, Outcome, Report, Status
 from phananh.units.access import unit_roles, visible_reports_filter
 from phananh.units.models import Role
 
-from . import queue, scope
+from . import presets, queue, scope
 
 # --- shared pieces -------------------------------------------------------------
 
@@ -56,6 +57,7 @@ def person_label(user):
 class QueueFilterForm(forms.Form):
     """GET filters of the queue. Invalid values are reported and ignored."""
 
+    q = search.SearchField()
     status = forms.ChoiceField(label=_("Status"), required=False)
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False)
     unit = forms.ModelChoiceField(label=_("Handling unit"), queryset=None, required=False)
@@ -80,6 +82,11 @@ class QueueFilterForm(forms.Form):
         self.fields["ward"].queryset = scope.filter_wards(user)
         self.fields["ward"].empty_label = _("All wards")
 
+    @property
+    def query_without_search(self):
+        """The current filters without the search, for a "Clear search" link."""
+        return presets.query_with({key: value for key, value in self.data.items() if key != "q"})
+
     def filters(self):
         """Filters from the valid fields; a bad value counts as "any"."""
         self.is_valid()
@@ -92,6 +99,7 @@ class QueueFilterForm(forms.Form):
             overdue=bool(data.get("overdue")),
             mine=bool(data.get("mine")),
             extension=bool(data.get("extension")),
+            search=data.get("q"),
         )
 
 

@@ -15,7 +15,8 @@ from phananh.units.access import coordinator_scopes
 
 from . import queue
 
-FILTER_KEYS = ("status", "category", "unit", "ward", "overdue", "mine", "extension")
+# "q" (the search) is kept with the page cursor; a quick view starts a new search.
+FILTER_KEYS = ("status", "category", "unit", "ward", "overdue", "mine", "extension", "q")
 # Filters hidden in the collapsible panel (status has quick views).
 EXTRA_KEYS = ("category", "unit", "ward")
 

@@ -41,6 +41,8 @@ class Filters:
     overdue: bool = False
     mine: bool = False
     extension: bool = False
+    # The accent-insensitive search (a Q from phananh.reports.search), or None.
+    search: object = None
 
     @property
     def order(self):
@@ -57,7 +59,12 @@ class Page:
 
 
 def reports_for(user, filters, now):
-    """The visible reports matching `filters`, without ordering or slicing."""
+    """The visible reports matching `filters`, without ordering or slicing.
+
+    Visibility comes first and the search is only one more condition on
+    top of it, so a search never reaches reports of another unit. The search
+    cannot use an index: it scans what the other filters leave, in the
+    queue's order, and stops at the page size."""
     qs = Report.objects.filter(visible_reports_filter(user))
     if filters.status == OPEN:
         qs = qs.filter(status__in=OPEN_STATUSES)
@@ -75,6 +82,8 @@ def reports_for(user, filters, now):
         qs = qs.filter(assignee=user)
     if filters.extension:
         qs = qs.filter(extension_requested_until__isnull=False)
+    if filters.search is not None:
+        qs = qs.filter(filters.search)
     return qs.select_related("category", "unit", "ward", "assignee")
 
 

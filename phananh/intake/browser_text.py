@@ -7,6 +7,8 @@ templates and script alike and needs no JavaScript catalogue view.
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from phananh.nlp import classifier
+
 
 def submit_page_text():
     return {
@@ -49,6 +51,20 @@ def submit_page_text():
         "photoTooLarge": _("%(name)s is larger than %(mb)s MB and will be refused. Choose a smaller photo."),
         "photoOne": _("1 photo chosen."),
         "photosChosen": _("%(count)s photos chosen."),
+        "suggestHint": _("Not sure? Describe the problem below: a category is suggested as you type."),
+        "suggestChosen": _("Suggested from your description: %(name)s. It is now chosen in the list above; "
+                           "you can change it."),
+        "suggestSame": _("Suggested from your description: %(name)s, the category you chose."),
+        "suggestKept": _("Suggested from your description: %(name)s. Your own choice is kept: "
+                         "use the button to switch."),
+        "suggestUnsure": _("The category is not clear from your description yet. It could be one of these, "
+                           "or choose from the list above."),
+        "suggestNone": _("The category is not clear from your description yet: choose it from the list above."),
+        "suggestAlso": _("Other possible categories:"),
+        "suggestButtons": _("Possible categories:"),
+        "suggestPicked": _("Chosen: %(name)s. You can still change it in the list above."),
+        # Below this score a suggestion is offered as a button, not chosen for the person.
+        "suggestConfidence": classifier.min_confidence(),
         "copied": _("Link copied."),
         "copyFailed": _("Could not copy: select the link and copy it yourself."),
         "maxPhotos": settings.MAX_PHOTOS,

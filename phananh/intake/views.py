@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from phananh.lib.codes import normalize_tracking_code
+from phananh.nlp import category_routing
 from phananh.reports import workflow
 from phananh.reports.models import Channel, Report
 from phananh.units import routing
@@ -51,7 +52,10 @@ def submit(request):
     form.park_photos()
     if valid:
         try:
-            report, token = workflow.submit(channel=Channel.WEB, idempotency_key=key, **form.submission())
+            # The citizen picked the category; a catch-all "Other" may still be
+            # routed by a very confident suggestion (see category_routing).
+            report, token = workflow.submit(channel=Channel.WEB, idempotency_key=key,
+                                            category_source=category_routing.CITIZEN, **form.submission())
         except workflow.WorkflowError as error:
             form.add_error(None, str(error))
         else:
@@ -85,8 +89,12 @@ def sent(request, code):
     # rating and reopening, and the URL of this page may be shared.
     token = citizen_session.token_for(request, report.code)
     private_url = settings.SITE_URL + reverse("public:private", args=[report.code, token]) if token else ""
+    # The citizen chose "Other" and a confident suggestion routed it
+    # (category_routing): say so, since the category shown is not theirs.
+    refiled = report.events.filter(type="routed", actor_role="system", payload__has_key="category").exists()
     return render(request, "intake/sent.html", {
         "report": report,
+        "refiled": refiled,
         "private_url": private_url,
         "public_url": reverse("public:report", args=[report.code]),
         "browser_text": submit_page_text(),

@@ -69,8 +69,11 @@ def operator_corrections(limit=MAX_CORRECTIONS):
 
     from phananh.reports.models import Event, Report
 
+    # A "routed" event by the system changed the category on the classifier's
+    # own suggestion (phananh.nlp.category_routing): not a correction to learn from.
+    corrected = Q(type="reclassified") | (Q(type="routed", payload__has_key="category") & ~Q(actor_role="system"))
     changed = (
-        Event.objects.filter(Q(type="reclassified") | Q(type="routed", payload__has_key="category"))
+        Event.objects.filter(corrected)
         .order_by("-seq")
         .values_list("report_id", flat=True)
     )

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from phananh.lib.codes import normalize_tracking_code
+from phananh.reports import search
 from phananh.reports.models import Category, Rating
 from phananh.units.models import Unit, UnitKind
 
@@ -29,6 +30,7 @@ class ReportFilterForm(forms.Form):
     """GET filters of the list page. Invalid values are reported and ignored,
     never turned into a 500 or an empty page without explanation."""
 
+    q = search.SearchField()
     status = forms.ChoiceField(label=_("Status"), required=False, error_messages=UNKNOWN_FILTER)
     category = forms.ChoiceField(label=_("Category"), required=False, error_messages=UNKNOWN_FILTER)
     ward = forms.ModelChoiceField(

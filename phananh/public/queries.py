@@ -29,7 +29,13 @@ def public_rows():
 
 
 def apply_filters(queryset, cleaned):
-    """Narrow `queryset` with the valid values of a ReportFilterForm."""
+    """Narrow `queryset` with the valid values of a ReportFilterForm.
+
+    The search condition (accent-insensitive, see phananh.reports.search)
+    is a scan within the other filters, which use the indexes; the keyset
+    page then stops at the page size."""
+    if cleaned.get("q") is not None:
+        queryset = queryset.filter(cleaned["q"])
     status = cleaned.get("status")
     if status in STATUS_GROUPS:
         queryset = queryset.filter(status__in=STATUS_GROUPS[status][1])

@@ -1,6 +1,5 @@
-"""Public pages: home with the map, the report list, report pages, tracking and unit figures."""
+"""Public pages: home with the map, the report list, report pages, tracking and unit scorecards."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,8 +11,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from phananh.intake import citizen_session
 from phananh.lib.codes import normalize_tracking_code
 from phananh.reports.models import Category, Report
+from phananh.stats import views as stats_views
 
-from . import citizen, paging, queries, reportpage, stats
+from . import citizen, paging, queries, reportpage
 from .forms import ReportFilterForm, TrackForm, error_summary
 from .statuses import LEGEND, map_labels, map_texts
 
@@ -97,13 +97,14 @@ def _report_page(request, report, token, here, private):
             return redirect(here)
         done, panel = citizen.handle_post(request, report, token)
         if done:
-            return redirect(here)
+            # Land on the thanks inside the panel: on a phone the banner at the top is a long scroll away.
+            return redirect(f"{here}#{citizen.MESSAGE_ANCHOR}")
     elif token is not None:
         panel = citizen.build_panel(report)
     context = reportpage.page_context(report)
-    context.update({"panel": panel, "private": private, "action_url": here,
-                    "rating_days": settings.RATING_WINDOW_DAYS,
-                    **_map_context()})
+    if panel is not None:
+        context["messages"], panel.messages = citizen.split_messages(request)
+    context.update({"panel": panel, "private": private, "action_url": here, **_map_context()})
     return render(request, "public/report_detail.html", context)
 
 
@@ -126,10 +127,5 @@ def track(request):
     })
 
 
-@require_safe
-def units(request):
-    rows, computed_at = stats.unit_table()
-    return render(request, "public/units.html", {
-        "rows": rows, "total": stats.totals(rows), "computed_at": computed_at,
-        "cache_seconds": stats.CACHE_SECONDS,
-    })
+# The units page shows the unit scorecards, read from the statistics rollups.
+units = stats_views.units

@@ -152,6 +152,11 @@ class Report(models.Model):
     # left). The jobs then read only the reports due for a look, not every
     # overdue report on every run.
     deadline_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The description and address folded for accent-insensitive search ("den
+    # duong" finds "Đèn đường"): lower case, no diacritics, shorthand expanded,
+    # each word after a space. Written once at submission, since neither text
+    # changes afterwards; see phananh.reports.search.
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("report")

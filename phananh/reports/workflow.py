@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from phananh.lib import clock
 from phananh.lib.codes import hash_token, new_token, new_tracking_code, token_matches
+from phananh.nlp import category_routing
 from phananh.notify import outbox
 from phananh.sla import deadlines
 from phananh.sla.service import current_calendar, deadlines_for
@@ -33,7 +34,7 @@ from phananh.units import routing
 from phananh.units.access import roles_on, unit_roles
 from phananh.units.models import Role, Unit
 
-from . import events
+from . import events, search
 from .models import OPEN_STATUSES, WITH_UNIT_STATUSES, Event, Media, MediaKind, Outcome, Rating, Report, Status
 
 S = Status
@@ -111,11 +112,14 @@ DEADLINE_JOB_ACTIONS = frozenset({"remind", "mark_overdue", "escalate"})
 
 def submit(*, category, description, channel, lat=None, lng=None, ward=None, address="", reporter_name="",
            reporter_phone="", reporter_email="", confidential=False, photos=(), idempotency_key=None,
-           actor=None):
+           actor=None, category_source=category_routing.GIVEN):
     """Create a report with its photos, route it, and return (report, token).
 
     A location is a point (lat/lng) or, for people who do not use the map,
     a ward chosen from the list plus an address; a point decides the ward.
+    `category_source` says who picked the category (GIVEN, CITIZEN or
+    UNCHOSEN in phananh.nlp.category_routing): it decides whether the
+    classifier's suggestion may route the report instead (see that module).
     With an idempotency key already used, returns the existing report and
     None instead of creating a second one (a double click or a retry).
     """
@@ -130,9 +134,12 @@ def submit(*, category, description, channel, lat=None, lng=None, ward=None, add
     if has_point:
         ward = routing.ward_at(lat, lng)
     has_location = has_point or ward is not None
+    # Decided before the transaction: it may ask the classifier. The deadlines
+    # are those of the category the report is routed by.
+    route = category_routing.plan(category, description, category_source, ward, has_location=has_location)
     token = new_token()
     now = clock.now()
-    ack_due, resolve_due = deadlines_for(category, now)
+    ack_due, resolve_due = deadlines_for(route.category, now)
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -142,6 +149,7 @@ def submit(*, category, description, channel, lat=None, lng=None, ward=None, add
                 reporter_email=reporter_email.strip(), confidential=confidential,
                 citizen_token_hash=hash_token(token), idempotency_key=idempotency_key or None,
                 received_at=now, ack_due=ack_due, resolve_due=resolve_due, deadline_check_at=now,
+                search_text=search.search_text(description, address or ""),
             )
             attached = _attach(report, photos, MediaKind.EVIDENCE)
             actor_user = actor if getattr(actor, "is_authenticated", False) else None
@@ -150,9 +158,11 @@ def submit(*, category, description, channel, lat=None, lng=None, ward=None, add
                 payload={"channel": channel, "category": category.code, "photos": attached,
                          "ward": ward.code if ward else None},
             )
-            decision = routing.decide(category, ward, has_location=has_location)
+            decision = route.decision
             if decision.unit is not None:
-                _perform(report, "route", SYSTEM_ACTOR, SYSTEM, {"unit": decision.unit,
+                # A category other than the submitted one is recorded by the
+                # route as the change from → to.
+                _perform(report, "route", SYSTEM_ACTOR, SYSTEM, {"unit": decision.unit, "category": route.category,
                          "reason": decision.reason, "reason_params": decision.params})
             else:
                 events.record(report, "triage_needed", public=False,

@@ -83,6 +83,15 @@ REASONS = {
     "no_area": _("The location is not inside any known area."),
     "no_unit": _("No active unit of kind “%(handler)s” covers %(ward)s."),
     "handler_kind": _("Category “%(category)s” is handled by: %(handler)s; %(unit)s covers %(ward)s."),
+    # Written by phananh.nlp.category_routing when the classifier decided.
+    "suggested_category": _(
+        "Category “%(category)s” suggested by the classifier (%(percent)s%% sure) for a report filed under a "
+        "catch-all category; it is handled by: %(handler)s; %(unit)s covers %(ward)s."
+    ),
+    "uncertain_category": _(
+        "Nobody chose the category and the classifier is not sure enough to route on its suggestion: "
+        "a coordinator decides."
+    ),
 }
 
 

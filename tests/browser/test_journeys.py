@@ -205,10 +205,6 @@ def test_citizen_not_satisfied_reopens_the_report(live_city, submit_report, park
     assert page.errors == [] and public.errors == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "After a successful rating the redirect keeps the form's #citizen-actions fragment, so a phone lands on "
-    "the panel (now saying 'you can rate the result here') with the thank-you message scrolled out of view."
-))
 def test_the_thanks_for_a_rating_are_in_view(live_city, submit_report, parked_photo, new_page):
     report = make_resolved_report(submit_report, live_city, parked_photo)
     page = new_page(390)

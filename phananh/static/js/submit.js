@@ -372,6 +372,214 @@
 
     camera.addEventListener("change", function () { onChange(camera); });
     if (gallery) { gallery.addEventListener("change", function () { onChange(gallery); }); }
+    enhanceInputs(camera, gallery, status, function (files) {
+      picked = picked.concat(files);
+      sync();
+      render();
+    }, canMerge);
+  }
+
+  /* The native inputs would keep saying "No file chosen" once their files
+   * have moved into the list above (sync() empties the picker), so with the
+   * script they are hidden visually and their labels look like buttons; the
+   * thumbnails and the status line are the one place that shows the photos.
+   * The inputs stay in the page, focusable and labelled, for keyboards and
+   * screen readers, which also hear the status line when they reach them. */
+  function enhanceInputs(camera, gallery, status, addFiles, canMerge) {
+    var box = camera.closest(".photo-inputs");
+    if (!box) { return; }
+    box.classList.add("is-enhanced");
+    [camera, gallery].forEach(function (input) {
+      if (!input) { return; }
+      var described = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+      if (described.indexOf(status.id) === -1) { described.push(status.id); }
+      input.setAttribute("aria-describedby", described.join(" "));
+    });
+    // Desktops could drop photos on the native input; keep that on its button.
+    var zone = gallery && gallery.closest(".photo-input");
+    if (!zone || !canMerge) { return; }
+    function images(event) {
+      return Array.prototype.filter.call(event.dataTransfer.files || [], function (file) {
+        return /^image\//.test(file.type) || /\.(heic|heif)$/i.test(file.name);
+      });
+    }
+    zone.addEventListener("dragover", function (event) {
+      event.preventDefault();
+      zone.classList.add("is-dragover");
+    });
+    zone.addEventListener("dragleave", function () { zone.classList.remove("is-dragover"); });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      zone.classList.remove("is-dragover");
+      var files = images(event);
+      if (files.length) { addFiles(files); }
+    });
+  }
+
+  /* --- Category suggested from the description --------------------------- *
+   * As the person types the description, /api/v1/classify is asked (after a
+   * pause in typing) which categories fit. A confident suggestion is chosen
+   * in the category list as long as the person has not chosen one themselves;
+   * a choice of theirs is never replaced, only offered an alternative. Less
+   * sure suggestions are offered as buttons. The message is announced
+   * politely; without this script the person simply chooses from the list. */
+  var SUGGEST_DELAY_MS = 400;
+  var SUGGEST_MIN_CHARS = 12;
+  var SUGGEST_MIN_SHOWN = 0.15; // below this a category is noise, not a possibility to offer
+  var SUGGEST_ALTERNATIVES = 2;
+
+  function initCategorySuggestion() {
+    var box = document.getElementById("category-suggestion");
+    var select = document.getElementById("id_category");
+    var description = document.getElementById("id_description");
+    if (!box || !select || !description || !window.fetch) { return; }
+    var status = document.getElementById("category-suggestion-status");
+    var choices = document.getElementById("category-suggestion-choices");
+    var label = choices.querySelector(".suggestion-label");
+    var list = choices.querySelector("ul");
+    var tokenInput = document.querySelector("#report-form [name=csrfmiddlewaretoken]");
+    var confident = Number(text.suggestConfidence) || 0.5;
+    // A category already in the list (the page shown again after an error) was the person's.
+    var manual = select.value !== "";
+    var ours = "";        // the value this script put in the list, if it is still there
+    var declined = "";    // a suggestion the person took out of the list: not put back
+    var latest = [];      // the last suggestions, best first
+    var timer = null;
+    var asked = "";
+    var seq = 0;
+    var pending = null;
+
+    var hint = document.createElement("span");
+    hint.className = "hint suggestion-hint";
+    hint.id = "id_category_suggest_hint";
+    hint.textContent = text.suggestHint;
+    var wrapper = select.closest(".searchable") || select;
+    wrapper.parentNode.insertBefore(hint, wrapper);
+    var described = (select.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    described.push(hint.id);
+    select.setAttribute("aria-describedby", described.join(" "));
+
+    function optionFor(code) {
+      return Array.prototype.find.call(select.options, function (option) { return option.value === code; });
+    }
+
+    function say(message) {
+      // Announce only what changed: the same sentence again would be noise.
+      if (status.textContent !== message) { status.textContent = message; }
+    }
+
+    function clear() {
+      latest = [];
+      if (!manual && ours && select.value === ours) { select.value = ""; }
+      ours = "";
+      say("");
+      choices.hidden = true;
+      list.innerHTML = "";
+    }
+
+    function offer(heading, items) {
+      list.innerHTML = "";
+      items.forEach(function (item) {
+        var li = document.createElement("li");
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "button button-secondary suggestion-choice";
+        button.dataset.code = item.code;
+        button.textContent = item.name;
+        button.addEventListener("click", function () { choose(item); });
+        li.appendChild(button);
+        list.appendChild(li);
+      });
+      label.textContent = heading;
+      choices.hidden = items.length === 0;
+    }
+
+    function choose(item) {
+      select.value = item.code;
+      manual = true;
+      ours = "";
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+      render();
+      say(fmt(text.suggestPicked, { name: item.name }));
+      select.focus();
+    }
+
+    function render() {
+      var items = latest;
+      if (!items.length) { clear(); return; }
+      var best = items[0];
+      var sure = best.score >= confident;
+      if (!manual) {
+        if (sure && best.code !== declined) {
+          select.value = best.code;
+          ours = best.code;
+        } else if (ours && select.value === ours) {
+          select.value = "";   // the earlier guess no longer holds
+          ours = "";
+        }
+      }
+      var others = items.slice(1).filter(function (item) {
+        return item.score >= SUGGEST_MIN_SHOWN && item.code !== select.value;
+      }).slice(0, SUGGEST_ALTERNATIVES);
+      if (!sure) {
+        var possible = [best].concat(others).filter(function (item) {
+          return item.score >= SUGGEST_MIN_SHOWN && item.code !== select.value;
+        });
+        say(possible.length ? text.suggestUnsure : text.suggestNone);
+        offer(text.suggestButtons, possible);
+      } else if (select.value === best.code) {
+        say(fmt(ours === best.code ? text.suggestChosen : text.suggestSame, { name: best.name }));
+        offer(text.suggestAlso, others);
+      } else {
+        say(fmt(text.suggestKept, { name: best.name }));
+        offer(text.suggestButtons, [best].concat(others));
+      }
+    }
+
+    function ask() {
+      var typed = description.value.trim();
+      if (typed.length < SUGGEST_MIN_CHARS) { asked = ""; clear(); return; }
+      if (typed === asked) { return; }
+      asked = typed;
+      var mine = ++seq;
+      if (pending) { pending.abort(); }
+      pending = window.AbortController ? new AbortController() : null;
+      fetch(box.dataset.classifyUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          "X-CSRFToken": tokenInput ? tokenInput.value : "",
+        },
+        body: JSON.stringify({ text: typed }),
+        signal: pending ? pending.signal : undefined,
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data || mine !== seq) { return; }
+          latest = (data.suggestions || []).map(function (item) {
+            var option = optionFor(item.code);
+            return option ? { code: item.code, score: item.score, name: option.textContent } : null;
+          }).filter(Boolean);
+          render();
+        })
+        .catch(function () { /* offline or aborted: the list still works by hand */ });
+    }
+
+    description.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(ask, SUGGEST_DELAY_MS);
+    });
+    select.addEventListener("change", function () {
+      if (select.value === ours) { return; }
+      if (!select.value && ours) { declined = ours; }
+      // Chosen by the person (in the list or through the search box): theirs from now on.
+      manual = select.value !== "";
+      ours = "";
+      if (latest.length) { render(); }
+    });
+    if (description.value.trim().length >= SUGGEST_MIN_CHARS) { ask(); }
   }
 
   /* --- One post per click ------------------------------------------------- */
@@ -434,6 +642,7 @@
   initMap();
   Array.prototype.forEach.call(document.querySelectorAll(".searchable"), enhanceSelect);
   initPhotos();
+  initCategorySuggestion();
   initSubmitGuard();
   initCopy();
 })();
