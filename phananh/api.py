@@ -10,8 +10,8 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-from phananh.public.api import router as public_router  # noqa: E402
 from phananh.nlp.api import router as nlp_router  # noqa: E402
+from phananh.public.api import router as public_router  # noqa: E402
 from phananh.stats.api import router as stats_router  # noqa: E402
 
 api.add_router("", public_router)
