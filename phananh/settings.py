@@ -251,6 +251,8 @@ CLASSIFIER_MIN_CONFIDENCE = float(os.environ.get("CLASSIFIER_MIN_CONFIDENCE", "0
 SLA_REMIND_BEFORE_ACK_HOURS = float(os.environ.get("SLA_REMIND_BEFORE_ACK_HOURS", "1"))
 SLA_REMIND_BEFORE_RESOLVE_HOURS = float(os.environ.get("SLA_REMIND_BEFORE_RESOLVE_HOURS", "4"))
 SLA_ESCALATION_HOURS = [float(h) for h in env_list("SLA_ESCALATION_HOURS", ["0", "8", "16"])]
+# Units with fewer reports than this in a period are shown but not ranked.
+STATS_MIN_SAMPLE = env_int("STATS_MIN_SAMPLE", 20)
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 CATEGORIES_FILE = os.environ.get(
     "CATEGORIES_FILE", str(BASE_DIR / "phananh" / "reports" / "data" / "categories.json")

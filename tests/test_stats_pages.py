@@ -121,3 +121,18 @@ def test_empty_install(client, db):
                 reverse("stats:wards"), "/api/v1/stats/city", "/api/v1/stats/units"):
         assert client.get(url).status_code == 200, url
     assert "not been computed yet" in client.get(reverse("stats:overview")).content.decode()
+
+
+def test_tables_are_cached_until_the_rollups_change(history, submit_report, django_assert_max_num_queries):
+    from phananh.stats import scorecards
+    from phananh.stats.models import Dim
+
+    period = scorecards.parse_period("all")[0]
+    first = scorecards.table(Dim.UNIT, period)
+    with django_assert_max_num_queries(1):  # the rollups' version, nothing else
+        again = scorecards.table(Dim.UNIT, period)
+    assert {k: r.counts for k, r in again.items()} == {k: r.counts for k, r in first.items()}
+    submit_report()
+    assert scorecards.table(Dim.UNIT, period)[history.ward_a.pk].received == 2  # not folded yet: same version
+    rollup.refresh()
+    assert scorecards.table(Dim.UNIT, period)[history.ward_a.pk].received == 3

@@ -178,7 +178,7 @@ def units(request, params: Query[PeriodParams]):
     if problem:
         return problem
     rows = scorecards.table(Dim.UNIT, period)
-    ranked, unranked = scorecards.rank_units(rows, Unit.objects.in_bulk([k for k in rows if k]), period)
+    ranked, unranked = scorecards.rank_units(rows, scorecards.units_by_id(rows), period)
     out = [_row(row, row.unit.code if row.unit else None) for row in ranked + unranked]
     return _ok({"period": _period_out(period), "freshness": _freshness(), "min_sample": scorecards.min_sample(),
                 "rows": out})
@@ -223,7 +223,7 @@ def wards(request, params: Query[PeriodParams]):
     if problem:
         return problem
     rows = scorecards.table(Dim.WARD, period)
-    found = Unit.objects.in_bulk([k for k in rows if k])
+    found = scorecards.units_by_id(rows)
     out = []
     for key, row in sorted(rows.items(), key=lambda item: -item[1].received):
         ward = found.get(key)

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 # Small user units: the chart is scaled to its box, so text keeps a readable
 # size on a 390px phone (about 11px) and on a desktop column.
 WIDTH, HEIGHT = 420, 240
-LEFT, RIGHT, TOP, BOTTOM = 46, 6, 14, 30
+LEFT, RIGHT, TOP, BOTTOM = 46, 6, 20, 30  # TOP leaves room for the label of a 100% bar
 LABEL_WIDTH = 38  # room one "mm/yy" label needs
 _ids = count(1)
 
@@ -138,9 +138,7 @@ def percent_bars(labels, ratios, title, desc):
             continue
         h = plot_h * ratio.percent / 100
         y = TOP + plot_h - h
-        # Near the top the value goes inside the bar, in white, so it never overlaps the grid labels.
-        inside = ratio.percent >= 88
-        text_y, text_class = (y + 15, "value value-inside") if inside else (y - 4, "value")
+        text_y, text_class = y - 4, "value"
         parts.append(
             f"<g><title>{escape(label)}: {ratio.percent}% ({ratio.count}/{ratio.n})</title>"
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" class="bar fill-ontime"/>'

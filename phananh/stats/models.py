@@ -25,6 +25,9 @@ class Watermark(models.Model):
     seq = models.BigIntegerField(default=0)
     ticked_until = models.DateTimeField(null=True)
     refreshed_at = models.DateTimeField(null=True)
+    # A fresh random value whenever the rollups change: what was computed from
+    # them can be cached under it and is never stale (scorecards.table).
+    version = models.CharField(max_length=32, blank=True)
 
     def __str__(self):
         return f"#{self.seq}"

@@ -200,7 +200,7 @@ class WorkingTimeTo:
 
 def _unit_rows(month, period, as_of):
     rows = scorecards.table(Dim.UNIT, period)
-    units = Unit.objects.in_bulk([key for key in rows if key])
+    units = scorecards.units_by_id(rows)
     by_unit = {}
     if as_of is not None:
         overdue = _overdue_facts(month, None).values("unit").annotate(**_band_filters(as_of)).order_by()

@@ -13,6 +13,7 @@ property the test suite checks after every random step.
 """
 
 import logging
+import uuid
 from collections import Counter, defaultdict
 
 from django.db import connection, transaction
@@ -107,6 +108,7 @@ def fold_next_batch(ctx, batch_size=BATCH_SIZE):
         _fold_batch(events, watermark.ticked_until, ctx)
         watermark.seq = events[-1].seq
         watermark.refreshed_at = clock.now()
+        watermark.version = uuid.uuid4().hex
         watermark.save()
     return len(events)
 
@@ -131,6 +133,8 @@ def tick(now=None):
         _write(deltas)
         watermark.ticked_until = moment
         watermark.refreshed_at = clock.now()
+        if changed or not watermark.version:
+            watermark.version = uuid.uuid4().hex
         watermark.save()
     return len(changed)
 
@@ -144,6 +148,7 @@ def rebuild(batch_size=5000):
         watermark.seq = 0
         watermark.ticked_until = clock.now()
         watermark.refreshed_at = None
+        watermark.version = uuid.uuid4().hex
         watermark.save()
     return refresh(batch_size=batch_size)
 

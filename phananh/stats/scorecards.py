@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
@@ -18,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from phananh.lib import clock
+from phananh.units.models import Unit
 
 from . import histogram, measures
-from .models import Dim, MonthRollup, TotalRollup
+from .models import Dim, MonthRollup, TotalRollup, Watermark
 
 
 def min_sample():
@@ -253,10 +255,36 @@ def figures(dim, key, period):
 
 
 def table(dim, period):
-    """Figures for every key of a dimension with reports in the period or
-    anything overdue now, whatever the number of keys: the database sums the
-    counters per key, and the histograms of the same rows (keys × months, a
-    few thousand at most) are added up here, which keeps medians cheap."""
+    """Figures for every key of a dimension (every unit, category or ward)
+    with reports in the period or anything overdue now.
+
+    Kept in the cache under the rollups' version: the job gives the rollups
+    a new version whenever it changes them, so a cached table is never
+    stale, and a busy page computes it once per refresh, not per visitor."""
+    key = f"stats:table:v1:{int(dim)}:{period.first}:{period.last}:{_version()}"
+    packed = cache.get(key)
+    if packed is None:
+        packed = [(row.key, row.counts, row.hours, row.open_now, row.overdue_now, row.ack_overdue_now)
+                  for row in _compute_table(dim, period).values()]
+        cache.set(key, packed, TABLE_CACHE_SECONDS)
+    rows = {}
+    for row_key, counts, hours, open_now, overdue_now, ack_overdue_now in packed:
+        rows[row_key] = Figures(key=row_key, counts=dict(counts), hours=dict(hours), open_now=open_now,
+                                overdue_now=overdue_now, ack_overdue_now=ack_overdue_now)
+    return rows
+
+
+TABLE_CACHE_SECONDS = 600
+
+
+def _version():
+    return Watermark.objects.filter(pk=1).values_list("version", flat=True).first() or "none"
+
+
+def _compute_table(dim, period):
+    """The database sums the counters per key; the histograms of the same
+    rows (keys × months, a few thousand at most) are added up here, which
+    keeps medians cheap."""
     rows = {}
     for key, *sums in _sums_per_key(dim, period):
         rows[key] = Figures(key=key, counts=dict(zip(measures.COUNTERS, sums, strict=True)))
@@ -319,6 +347,14 @@ def first_month_with_data():
 
 
 # --- rankings --------------------------------------------------------------------------
+
+UNIT_FIELDS = ("id", "name", "code", "kind", "subtype", "started_on")
+
+
+def units_by_id(rows):
+    """The units of a table's keys, with only what the pages show."""
+    return Unit.objects.only(*UNIT_FIELDS).in_bulk([key for key in rows if key])
+
 
 def comparison_start(period):
     """The first month a unit must have been in service for to be compared."""

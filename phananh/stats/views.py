@@ -109,7 +109,7 @@ def units(request):
     if kind not in UNIT_KINDS:
         kind = ""
     rows = scorecards.table(Dim.UNIT, period)
-    units = Unit.objects.in_bulk([k for k in rows if k])
+    units = scorecards.units_by_id(rows)
     if kind:
         wanted, subtype = UNIT_KINDS[kind]
         rows = {key: row for key, row in rows.items() if key in units and units[key].kind == wanted
@@ -148,7 +148,7 @@ def category(request, code):
 def wards(request):
     period, context = _period_context(request)
     rows = scorecards.table(Dim.WARD, period)
-    found = Unit.objects.in_bulk([k for k in rows if k])
+    found = scorecards.units_by_id(rows)
     for key, row in rows.items():
         row.unit = found.get(key)
         row.name = row.unit.name if row.unit else _("No ward (location outside every ward)")
