@@ -156,7 +156,7 @@ def submit(*, category, description, channel, lat=None, lng=None, ward=None, add
             events.record(
                 report, "submitted", actor=actor_user, actor_role="operator" if actor_user else CITIZEN,
                 payload={"channel": channel, "category": category.code, "photos": attached,
-                         "ward": ward.code if ward else None},
+                         "ward": ward.code if ward else None, **_due_times(report)},
             )
             decision = route.decision
             if decision.unit is not None:
@@ -457,14 +457,20 @@ def _rate(report, actor, data):
         report.closed_at = clock.now()
         return "rated", {"rating": rating, "comment": comment}, report.unit
     _reopen_fields(report)
-    return "reopened", {"rating": rating, "comment": comment}, report.unit
+    return "reopened", {"rating": rating, "comment": comment, **_due_times(report)}, report.unit
 
 
 def _reopen(report, actor, data):
     _require_window(report)
     comment = _text(data, "comment", _("Tell the unit what is still wrong."))
     _reopen_fields(report)
-    return "reopened", {"comment": comment}, report.unit
+    return "reopened", {"comment": comment, **_due_times(report)}, report.unit
+
+
+def _due_times(report):
+    """The deadlines a round starts with, kept in its event so that statistics
+    rebuilt after a calendar or category edit still judge by the promise made."""
+    return {"ack_due": report.ack_due.isoformat(), "resolve_due": report.resolve_due.isoformat()}
 
 
 def _reopen_fields(report):
