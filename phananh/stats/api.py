@@ -16,6 +16,12 @@ from .models import ChainHeadPublication, Dim
 router = Router(tags=["statistics"])
 
 
+def _table(period, rows):
+    """The envelope every per-unit / per-category / per-ward table shares."""
+    return _ok({"period": _period_out(period), "freshness": _freshness(), "min_sample": scorecards.min_sample(),
+                "rows": rows})
+
+
 def _ok(data):
     """The JSON body as is: the schemas below document it, but validating a
     few thousand nested objects per request through them would cost more
@@ -180,8 +186,7 @@ def units(request, params: Query[PeriodParams]):
     rows = scorecards.table(Dim.UNIT, period)
     ranked, unranked = scorecards.rank_units(rows, scorecards.units_by_id(rows), period)
     out = [_row(row, row.unit.code if row.unit else None) for row in ranked + unranked]
-    return _ok({"period": _period_out(period), "freshness": _freshness(), "min_sample": scorecards.min_sample(),
-                "rows": out})
+    return _table(period, out)
 
 
 @router.get("/stats/units/{code}", response=RESPONSES, url_name="stats_unit", summary="One unit's figures")
@@ -204,8 +209,7 @@ def categories(request, params: Query[PeriodParams]):
         category = names.get(key)
         row.name = category.name if category else "?"
         out.append(_row(row, category.code if category else None))
-    return _ok({"period": _period_out(period), "freshness": _freshness(), "min_sample": scorecards.min_sample(),
-                "rows": out})
+    return _table(period, out)
 
 
 @router.get("/stats/categories/{code}", response=RESPONSES, url_name="stats_category",
@@ -229,8 +233,7 @@ def wards(request, params: Query[PeriodParams]):
         ward = found.get(key)
         row.name = ward.name if ward else _("No ward (location outside every ward)")
         out.append(_row(row, ward.code if ward else None))
-    return _ok({"period": _period_out(period), "freshness": _freshness(), "min_sample": scorecards.min_sample(),
-                "rows": out})
+    return _table(period, out)
 
 
 @router.get("/stats/wards/{code}", response=RESPONSES, url_name="stats_ward", summary="One ward's figures")
