@@ -14,6 +14,9 @@ from phananh.reports.models import Event, Report
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    WEBPUSH = "webpush", _("Web push")
+    WEBHOOK = "webhook", _("Webhook")
 
 
 class Delivery(models.TextChoices):
@@ -26,7 +29,7 @@ class Notification(models.Model):
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="notifications")
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
-    recipient = models.CharField(_("recipient"), max_length=254)
+    recipient = models.CharField(_("recipient"), max_length=500)
     language = models.CharField(_("language"), max_length=8, default="vi")
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"))
@@ -55,6 +58,31 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.channel} → {self.recipient} · {self.subject}"
+
+
+class Subscription(models.Model):
+    """Someone who wants to hear about a report: its reporter (on the channel
+    they chose) or a citizen who pressed "me too" on it. `address` is an email
+    address, a +84 phone number, or a web-push endpoint URL (with its keys in
+    `push_keys`). Citizen notices go to every subscription of the report."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="subscriptions")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=500)
+    push_keys = models.JSONField(_("web push keys"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="vi")
+    is_reporter = models.BooleanField(_("reporter"), default=False)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "channel", "address"], name="subscription_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id} · {self.channel} → {self.address[:60]}"
 
 
 class Attempt(models.Model):
