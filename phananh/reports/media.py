@@ -121,3 +121,42 @@ def process(media):
     parked, media.incoming = media.incoming, ""
     media.save(update_fields=["image", "thumbnail", "width", "height", "incoming"])
     incoming.delete(parked)
+
+
+# --- keeping incoming storage honest -------------------------------------------------------
+# A processing job can be lost (the worker killed mid-job, the queue flushed)
+# and a parked upload can be abandoned (a form left after an error). Two
+# periodic sweeps put that right; both only look at rows or files older than
+# any normal round-trip, so they never race a request in progress.
+
+def stale_pending_ids(now, *, min_age, max_age):
+    """Photos still waiting for processing longer than `min_age` (their job was
+    lost), younger than `max_age` (an image that keeps failing is left for an
+    operator instead of being retried for ever)."""
+    from .models import Media
+
+    return list(
+        Media.objects.filter(incoming__gt="", created_at__lt=now - min_age, created_at__gt=now - max_age)
+        .order_by("id").values_list("id", flat=True)[:1000]
+    )
+
+
+def sweep_abandoned_uploads(now, *, older_than):
+    """Delete parked uploads no photo refers to, older than `older_than`;
+    returns how many were deleted."""
+    from .models import Media
+
+    storage = storages["incoming"]
+    try:
+        _, names = storage.listdir("")
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for start in range(0, len(names), 500):
+        batch = names[start:start + 500]
+        referenced = set(Media.objects.filter(incoming__in=batch).values_list("incoming", flat=True))
+        for name in batch:
+            if name not in referenced and storage.get_modified_time(name) < now - older_than:
+                storage.delete(name)
+                deleted += 1
+    return deleted

@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -22,6 +23,22 @@ def process_media(media_id):
     except Exception:
         log.exception("could not process photo %s of report %s", media_id, item.report_id)
         raise
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def requeue_lost_media():
+    """Queue again the photos whose processing job was lost."""
+    for media_id in media_lib.stale_pending_ids(
+        timezone.now(), min_age=timedelta(minutes=10), max_age=timedelta(days=2)
+    ):
+        process_media(media_id)
+
+
+@db_periodic_task(crontab(minute="40", hour="*/6"))
+def sweep_abandoned_uploads():
+    deleted = media_lib.sweep_abandoned_uploads(timezone.now(), older_than=timedelta(hours=24))
+    if deleted:
+        log.info("deleted %d abandoned uploads", deleted)
 
 
 @db_periodic_task(crontab(minute="*"))
