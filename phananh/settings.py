@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "phananh.stats",
     "phananh.nlp",
     "phananh.demo",
+    "phananh.open311",
 ]
 
 MIDDLEWARE = [

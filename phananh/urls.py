@@ -15,6 +15,7 @@ urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
+    path("open311/", include("phananh.open311.urls")),
     path("can-bo/", include("phananh.console.urls")),
     path("thong-ke/", include("phananh.stats.urls")),
     path("", include("phananh.intake.urls")),
