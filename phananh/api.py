@@ -17,3 +17,11 @@ from phananh.stats.api import router as stats_router  # noqa: E402
 api.add_router("", public_router)
 api.add_router("", stats_router)
 api.add_router("", nlp_router)
+
+from phananh import api_errors  # noqa: E402
+from phananh.console.api import router as staff_router  # noqa: E402
+from phananh.intake.api import router as reports_router  # noqa: E402
+
+api.add_router("", reports_router)
+api.add_router("", staff_router)
+api_errors.install(api)  # one JSON error shape, in the caller's language, for every router

@@ -8,6 +8,7 @@ the S3 variables scales the same code out to a province (see docs/deploy.md).
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "ninja",  # serves the API docs page's Swagger UI files locally (no CDN)
     "phananh.units",
     "phananh.sla",
     "phananh.reports",
@@ -85,6 +87,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "phananh.middleware.LanguageMiddleware",
+    "phananh.request_limits.RequestLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -107,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "phananh.context_processors.site",
+                "phananh.console.context.console",
             ],
         },
     },
@@ -120,6 +124,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3. Each gunicorn thread keeps its own connection for
+    # DB_CONN_MAX_AGE seconds, checked before reuse (conn_health_checks), so a
+    # restarted database costs one failed check, not a failed request. Not
+    # psycopg's pool: with a few threads per process a pool would hold as many
+    # connections as the threads do anyway (docs/deploy.md, "PostgreSQL").
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -143,6 +154,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # One Redis may serve other programs too; huey's keys have their own prefix.
+            "KEY_PREFIX": "phananh",
         }
     }
 else:
@@ -208,8 +221,53 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Object storage (S3 or compatible) when S3_BUCKET is set, so that any app
+# server and any worker reach the same photos. Processed photos go under
+# media/ and are public: their metadata is gone, their names are random, and
+# plain URLs can be cached by browsers and a CDN. Parked originals (with GPS
+# tags) go under incoming/, private, on the same bucket or S3_INCOMING_BUCKET.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    _s3 = {
+        name: value
+        for name, value in {
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL"),
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID"),
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY"),
+            "region_name": os.environ.get("S3_REGION"),
+            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE"),  # "path" for some S3-compatible stores
+        }.items()
+        if value  # left out: boto3's own lookup (AWS_* variables, an instance role) applies
+    }
+    # Every stored name is a fresh random one: no existence check before a write.
+    _s3["file_overwrite"] = True
+    # Signature v4: the only one newer regions and most S3-compatible stores accept.
+    _s3["signature_version"] = "s3v4"
+    _media = {**_s3, "bucket_name": S3_BUCKET, "location": "media",
+              "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"}}
+    if env_bool("S3_SIGNED_URLS", False):
+        # A bucket that must stay private: pages carry URLs signed for an hour.
+        _media.update(default_acl=None, querystring_auth=True,
+                      querystring_expire=env_int("S3_SIGNED_URL_SECONDS", 3600))
+    else:
+        # Empty S3_MEDIA_ACL for buckets with ACLs disabled, made public by a bucket policy instead.
+        _media.update(default_acl=os.environ.get("S3_MEDIA_ACL", "public-read") or None, querystring_auth=False)
+    if os.environ.get("S3_PUBLIC_URL"):
+        # A CDN or custom domain in front of the bucket, e.g. https://anh.example.vn
+        _public = urlsplit(os.environ["S3_PUBLIC_URL"])
+        _media.update(url_protocol=f"{_public.scheme or 'https'}:",
+                      custom_domain=(_public.netloc + _public.path).rstrip("/"))
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _media}
+    # No ACL (the bucket's private default) and no signed URLs: nothing ever links to an original.
+    STORAGES["incoming"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        **_s3, "bucket_name": os.environ.get("S3_INCOMING_BUCKET") or S3_BUCKET, "location": "incoming",
+        "default_acl": None, "querystring_auth": False,
+    }}
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_MB", 10) * 1024 * 1024
 MAX_PHOTOS = env_int("MAX_PHOTOS", 5)
+# Whole request bodies above this are refused with 413 before they are read
+# (phananh/request_limits.py): every photo at its largest plus the form.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_MB", MAX_PHOTOS * MAX_UPLOAD_BYTES // (1024 * 1024) + 2) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -234,7 +292,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
+    # The proxy terminates TLS and says so in X-Forwarded-Proto (haproxy:
+    # `http-request set-header X-Forwarded-Proto https if { ssl_fc }`).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies append to X-Forwarded-For in front of the app (haproxy:
+# 1); lib/ratelimit.client_ip reads the client's address that many entries
+# from the end. 0: the header is ignored, as any client can write it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # --- PhanAnh ----------------------------------------------------------------------
 MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -258,6 +322,32 @@ WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 CATEGORIES_FILE = os.environ.get(
     "CATEGORIES_FILE", str(BASE_DIR / "phananh" / "reports" / "data" / "categories.json")
 )
+# Inbound SMS and email (docs/channels.md). An empty secret turns the webhook off.
+SMS_INBOUND_SECRET = os.environ.get("SMS_INBOUND_SECRET", "")
+SMS_INBOUND_PER_HOUR = env_int("SMS_INBOUND_PER_HOUR", 20)
+EMAIL_INBOUND_SECRET = os.environ.get("EMAIL_INBOUND_SECRET", "")
+EMAIL_INBOUND_MAX_BYTES = env_int("EMAIL_INBOUND_MAX_MB", 25) * 1024 * 1024
+
+# --- Notification channels (phananh/notify; docs/notifications.md explains each) ---
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "file")  # file, console, http, locmem or a dotted path
+SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", VAR_DIR / "sms"))
+SMS_ASCII = env_bool("SMS_ASCII", False)  # fold accents: 160 characters per SMS instead of 70
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_METHOD = os.environ.get("SMS_GATEWAY_METHOD", "POST")
+SMS_GATEWAY_FORMAT = os.environ.get("SMS_GATEWAY_FORMAT", "json")  # json or form
+SMS_GATEWAY_BODY = os.environ.get("SMS_GATEWAY_BODY", "")  # template with {to} {text}; empty: a default
+SMS_GATEWAY_AUTH_HEADER = os.environ.get("SMS_GATEWAY_AUTH_HEADER", "Authorization")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")  # the header's whole value, e.g. "Bearer abc"
+SMS_GATEWAY_SUCCESS_STATUSES = [int(x) for x in env_list("SMS_GATEWAY_SUCCESS_STATUSES", ["200", "201", "202"])]
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 15)
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")   # both empty: a key pair is made and kept in the DB
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "")  # mailto: or https: contact for push services
+WEBPUSH_ALLOWED_HOSTS = env_list("WEBPUSH_ALLOWED_HOSTS", [
+    "fcm.googleapis.com", "updates.push.services.mozilla.com", "push.apple.com", "notify.windows.com",
+])
+WEBPUSH_TIMEOUT = env_int("WEBPUSH_TIMEOUT", 15)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 15)
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from django.views.static import serve
 
-from . import health
+from . import api_errors, health
 from .api import api
 
 urlpatterns = [
@@ -15,10 +15,12 @@ urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", api_errors.not_found_view),  # unknown API paths: JSON 404, not the HTML page
     path("open311/", include("phananh.open311.urls")),
     path("can-bo/", include("phananh.console.urls")),
     path("thong-ke/", include("phananh.stats.urls")),
     path("", include("phananh.intake.urls")),
+    path("", include("phananh.notify.urls")),
     path("", include("phananh.public.urls")),
 ]
 

@@ -23,12 +23,9 @@ trap stop INT TERM EXIT
 
 $BIN/python manage.py run_huey --quiet &
 pids+=($!)
-# Threads let one process serve slow phones without blocking; see docs/deploy.md.
-$BIN/gunicorn phananh.wsgi:application \
-  --bind "127.0.0.1:${PORT}" \
-  --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" \
-  --timeout 60 --graceful-timeout 20 --max-requests 2000 --max-requests-jitter 200 \
-  --access-logfile - &
+# Threads let one process serve slow phones without blocking; the settings
+# (WEB_WORKERS, WEB_THREADS...) and why are in phananh/gunicorn_conf.py.
+PORT="$PORT" $BIN/gunicorn -c phananh/gunicorn_conf.py phananh.wsgi:application &
 pids+=($!)
 echo "PhanAnh is serving on http://127.0.0.1:${PORT} (Ctrl-C to stop)"
 wait -n "${pids[@]}"

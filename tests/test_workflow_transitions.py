@@ -93,7 +93,9 @@ def actor_and_data(action, city, report, token):
         "reopen": (Citizen(token), {"comment": "Vẫn còn."}),
         "close": (coordinator, {"reason": "Hết hạn đánh giá."}),
         "note": (coordinator, {"text": "Ghi chú."}),
+        "comment": (Citizen(token), {"text": "Thêm thông tin."}),
         "reset_deadlines": (coordinator, {"reason": "Đã chuyển đúng đơn vị."}),
+        "support": (None, {}),  # anyone, not even signed in
         "remind": (SYSTEM_ACTOR, {"kind": "resolve"}),
         "mark_overdue": (SYSTEM_ACTOR, {"kind": "resolve"}),
         "escalate": (SYSTEM_ACTOR, {"kind": "resolve", "level": 0}),
@@ -102,6 +104,8 @@ def actor_and_data(action, city, report, token):
 
 
 def entitled(actor, report, action):
+    if workflow.PUBLIC in TRANSITIONS[action].roles:
+        return True
     if isinstance(actor, Citizen):
         return True
     if actor is SYSTEM_ACTOR:

@@ -38,6 +38,7 @@ TITLES = {
     "reopened": gettext_lazy("Reopened"),
     "closed": gettext_lazy("Closed"),
     "note": gettext_lazy("Internal note"),
+    "supported": gettext_lazy("Another resident has the same problem (“me too”)"),
     **deadline_wording.TITLES,
 }
 
@@ -71,6 +72,8 @@ def actor_label(event):
         return f"{person} ({role})" if role else person
     if event.actor_role == "citizen":
         return _("the citizen")
+    if event.actor_role == "public":
+        return _("a resident (not identified)")
     return _("PhanAnh (automatic)")
 
 

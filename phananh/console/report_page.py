@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from phananh.lib import clock
 from phananh.lib.codes import normalize_tracking_code
-from phananh.nlp import category_routing
+from phananh.nlp import category_routing, duplicates
 from phananh.reports.models import Category, MediaKind, Report
 from phananh.units import routing
 from phananh.units.access import can_see_reporter, visible_reports_filter
@@ -75,6 +75,9 @@ def context(report, user, failed_form=None, page_error=None):
         "error_anchor": f"action-{failed_form.action}" if failed_form is not None else "",
         "page_error": page_error,
         "suggestions": suggestions,
+        # Possible duplicates, only for someone who can merge (phananh.nlp.duplicates).
+        "merge_suggestions": duplicates.merge_suggestions(report, visible_reports_filter(user))
+        if any(action.name == "merge" for action in offered) else None,
         # A coordinator deciding where a new report goes: the panel opens by itself.
         "triage": any(action.name == "route" for action in offered),
     }

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from phananh.notify import subscriptions
+from phananh.notify.sms import InvalidNumber, to_e164
 from phananh.reports import media as media_lib
 from phananh.units import routing
 
@@ -27,7 +29,7 @@ DESCRIPTION_MAX = 5000
 # Where the error summary's link for each field's error takes the reader.
 # Map point errors go to the location fieldset: the map is not a form control
 # and is absent without JavaScript, while the fieldset always exists.
-ANCHORS = {"lat": "location", "lng": "location"}
+ANCHORS = {"lat": "location", "lng": "location", "notify_by": "notify-by"}
 
 
 class PhotoInput(forms.FileInput):
@@ -130,6 +132,13 @@ class ReportForm(forms.Form):
             "the report does not see them either; only the coordination centre does, to call you back if needed."
         ),
     )
+    notify_by = forms.ChoiceField(
+        label=gettext_lazy("How should we tell you about progress?"), required=False,
+        choices=subscriptions.REPORTER_CHOICES, widget=forms.RadioSelect,
+        help_text=gettext_lazy("When the report is answered, rejected or reopened. Without a choice we write "
+                               "to the email address above, if you give one."),
+        error_messages={"invalid_choice": gettext_lazy("Choose how we should tell you from the list.")},
+    )
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -225,7 +234,25 @@ class ReportForm(forms.Form):
             ))
         elif not data.get("address") and "address" not in self.errors:
             self.add_error("address", _("Type the address or a landmark, so that the unit can find the place."))
+        self._check_notify_by(data)
         return data
+
+    def _check_notify_by(self, data):
+        """The channel chosen needs its address (phananh.notify.subscriptions)."""
+        choice = data.get("notify_by")
+        if choice == subscriptions.EMAIL and not data.get("reporter_email") and "reporter_email" not in self.errors:
+            self.add_error("reporter_email", _("Enter your email address to get updates by email, "
+                                               "or choose another way to hear from us."))
+        if choice == subscriptions.SMS and "reporter_phone" not in self.errors:
+            if not data.get("reporter_phone"):
+                self.add_error("reporter_phone", _("Enter your mobile number to get updates by SMS, "
+                                                   "or choose another way to hear from us."))
+            else:
+                try:
+                    to_e164(data["reporter_phone"])
+                except InvalidNumber:
+                    self.add_error("reporter_phone",
+                                   _("SMS can only go to a Vietnamese mobile number, like 0903 123 456."))
 
     def _point(self):
         raw_lat = (self.cleaned_data.get("lat") or "").strip()
@@ -265,6 +292,9 @@ class ReportForm(forms.Form):
         data = self.cleaned_data
         point = data["point"]
         lat, lng = point if point else (None, None)
+        # Who is told how is decided when the report is created, inside its
+        # transaction, by phananh.notify; hand the citizen's choice over.
+        subscriptions.choose_for_next_report(data["idempotency_key"], data.get("notify_by") or None)
         return {
             "category": data["category"],
             "description": data["description"],

@@ -6,6 +6,12 @@ then sends, then records the outcome. Killed between the claim and the
 outcome, it leaves the row pending: it is tried again once the lease runs
 out. A message is therefore sent at least once, and marked sent only after
 the channel accepted it.
+
+A failure is retried after 1, 2, 4... minutes (longer when the receiver
+asks for it with Retry-After), up to NOTIFY_MAX_ATTEMPTS tries. A
+PermanentError from the channel (an invalid number, a push subscription
+that is gone, a webhook answering 400) fails the row at once: repeating
+that request can never succeed.
 """
 
 import logging
@@ -18,6 +24,7 @@ from django.db.models import F
 from phananh.lib import clock
 
 from . import channels
+from .channels import PermanentError, RetryLater
 from .models import Attempt, Delivery, Notification
 
 log = logging.getLogger(__name__)
@@ -84,7 +91,7 @@ def _deliver(pk):
     ).update(attempts=F("attempts") + 1, next_attempt_at=now + lease)
     if not claimed:
         return None
-    notification = Notification.objects.select_related("report").get(pk=pk)
+    notification = Notification.objects.select_related("report", "webhook").get(pk=pk)
     attempt = Attempt.objects.create(notification=notification, started_at=now)
     try:
         channels.send(notification)
@@ -103,10 +110,23 @@ def _failed(notification, attempt, error):
     finished = clock.now()
     text = f"{type(error).__name__}: {error}"[:2000]
     Attempt.objects.filter(pk=attempt.pk).update(finished_at=finished, ok=False, error=text)
-    if notification.attempts >= setting("NOTIFY_MAX_ATTEMPTS"):
+    if isinstance(error, PermanentError):
+        log.warning("notification %s cannot be delivered: %s", notification.pk, text)
+        changes = {"status": Delivery.FAILED, "next_attempt_at": None}
+    elif notification.attempts >= setting("NOTIFY_MAX_ATTEMPTS"):
         log.error("giving up on notification %s after %s attempts: %s", notification.pk, notification.attempts, text)
         changes = {"status": Delivery.FAILED, "next_attempt_at": None}
     else:
         log.warning("notification %s attempt %s failed: %s", notification.pk, notification.attempts, text)
-        changes = {"next_attempt_at": finished + backoff(notification.attempts)}
+        changes = {"next_attempt_at": finished + _wait(notification.attempts, error)}
     Notification.objects.filter(pk=notification.pk).update(last_error=text, **changes)
+
+
+def _wait(attempts, error):
+    """The backoff, or the pause the receiver asked for when that is longer
+    (within the same cap)."""
+    wait = backoff(attempts)
+    asked = getattr(error, "seconds", None) if isinstance(error, RetryLater) else None
+    if asked:
+        wait = max(wait, timedelta(seconds=min(asked, setting("NOTIFY_RETRY_MAX_SECONDS"))))
+    return wait

@@ -1,25 +1,34 @@
 """Who is told about which event, and what the message says.
 
-| event        | who                                                    |
-|--------------|--------------------------------------------------------|
-| routed       | the members of the unit the report was sent to         |
-| reminder     | the officer holding the report, else the unit's officers |
-| escalated    | the heads (or coordinators) of that escalation step    |
-| reopened     | the unit holding it, and the citizen                   |
-| resolved     | the citizen                                            |
-| rejected     | the citizen                                            |
+| event            | who                                                      |
+|------------------|----------------------------------------------------------|
+| routed           | the members of the unit the report was sent to           |
+| officer_assigned | the officer it was given to (unless they took it)        |
+| reminder         | the officer holding the report, else the unit's officers |
+| escalated        | the heads (or coordinators) of that escalation step      |
+| reopened         | the unit holding it, and the citizen                     |
+| resolved         | the citizen                                              |
+| rejected         | the citizen                                              |
+| merged           | the citizen (their report now follows another one)       |
 
-The citizen is written to only when they gave an email address; a
+Staff are written to by email. "The citizen" is every Subscription of the
+report, each on its own channel: the reporter (subscribed when the report
+was made, see phananh.notify.subscriptions) and anyone following it. Email
+carries the full text; SMS a short line with the code and the link; web
+push the JSON {"title", "body", "url"} the service worker shows. A
 confidential report still notifies them (confidentiality hides their name
 from unit staff, it does not silence the platform). Staff messages never
 carry the reporter's identity.
 
 Messages are rendered now, in the event's transaction, from the templates in
-notify/email/: the first line is the subject, the rest the body. Staff get
-the site's language (Vietnamese); citizens, whose language we do not know,
-get the site's language followed by the other languages of the site.
+notify/email/, notify/sms/ and notify/push/: the first line is the subject
+(the push title), the rest the body. Staff get the site's language
+(Vietnamese). Citizens' email, whose reader we do not know, has the site's
+language followed by the other languages of the site; SMS and push, which
+have no room for that, are in the language of the page they subscribed on.
 """
 
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,6 +39,8 @@ from django.utils import translation
 from phananh.sla import deadlines
 from phananh.units.models import Membership, Role, Unit
 
+from .models import Channel, Subscription
+
 SEPARATOR = "\n\n" + "-" * 40 + "\n\n"
 
 
@@ -39,6 +50,7 @@ class Message:
     subject: str
     body: str
     language: str
+    channel: str = Channel.EMAIL
 
 
 def for_event(event):
@@ -79,6 +91,12 @@ def _site_link(name, code):
     return settings.SITE_URL + reverse(name, args=[code])
 
 
+def _path(link):
+    """A push opens its page on the site that subscribed it (sw.js resolves
+    the path against its own origin), whatever SITE_URL says."""
+    return link[len(settings.SITE_URL):] if link.startswith(settings.SITE_URL) else link
+
+
 def render(template, context, languages):
     """(subject, body) of notify/email/<template>.txt in each language, the first one leading."""
     subject, bodies = None, []
@@ -89,6 +107,14 @@ def render(template, context, languages):
         subject = subject or first.strip()
         bodies.append(rest.strip())
     return subject, SEPARATOR.join(bodies) + "\n"
+
+
+def _short(template, context, folder, language):
+    """(first line, rest as one line) of a one-language SMS or push template."""
+    with translation.override(language):
+        text = render_to_string(f"notify/{folder}/{template}.txt", context).strip()
+    first, _newline, rest = text.partition("\n")
+    return first.strip(), " ".join(rest.split())
 
 
 def staff_languages():
@@ -107,21 +133,50 @@ def _to_staff(template, event, users, **extra):
     return [Message(email, subject, body, settings.LANGUAGE_CODE) for email in _emails(users)]
 
 
-def _to_citizen(template, event):
+def _language(code):
+    known = {language for language, _name in settings.LANGUAGES}
+    return code if code in known else settings.LANGUAGE_CODE
+
+
+def _to_citizen(template, event, link=None, **extra):
+    """One message per subscription of the report, on its channel. `link`
+    (where a push opens) defaults to the report's public page."""
     report = event.report
-    email = (report.reporter_email or "").strip()
-    if not email:
+    subscriptions = list(Subscription.objects.filter(report=report).order_by("id"))
+    if not subscriptions:
         return []
-    context = {"report": report, "event": event, "payload": event.payload,
-               "link": _site_link("public:report", report.code), "rating_days": settings.RATING_WINDOW_DAYS}
-    subject, body = render(template, context, citizen_languages())
-    return [Message(email, subject, body, settings.LANGUAGE_CODE)]
+    link = link or _site_link("public:report", report.code)
+    context = {"report": report, "event": event, "payload": event.payload, "link": link,
+               "rating_days": settings.RATING_WINDOW_DAYS, **extra}
+    out, email = [], None
+    for subscription in subscriptions:
+        language = _language(subscription.language)
+        if subscription.channel == Channel.EMAIL:
+            email = email or render(template, context, citizen_languages())
+            out.append(Message(subscription.address, *email, settings.LANGUAGE_CODE, Channel.EMAIL))
+        elif subscription.channel == Channel.SMS:
+            subject, text = _short(template, context, "sms", language)
+            out.append(Message(subscription.address, subject, text, language, Channel.SMS))
+        elif subscription.channel == Channel.WEBPUSH:
+            title, text = _short(template, context, "push", language)
+            data = json.dumps({"title": title, "body": text, "url": _path(link)}, ensure_ascii=False)
+            out.append(Message(subscription.address, title, data, language, Channel.WEBPUSH))
+    return out
 
 
 # --- the rules ------------------------------------------------------------------------
 
 def _routed(event):
     return _to_staff("assigned", event, unit_members(event.unit), unit=event.unit)
+
+
+def _officer_assigned(event):
+    """A head gave the report to an officer: tell them, unless they took it themselves."""
+    report = event.report
+    officer = report.assignee
+    if officer is None or officer.pk == event.actor_id:
+        return []
+    return _to_staff("officer_assigned", event, [officer], unit=report.unit)
 
 
 def _due(report, kind):
@@ -158,11 +213,19 @@ def _rejected(event):
     return _to_citizen("citizen_rejected", event)
 
 
+def _merged(event):
+    """The citizen's report is closed as a duplicate: point them at the one that goes on."""
+    original = _site_link("public:report", event.payload["original"])
+    return _to_citizen("citizen_merged", event, link=original, original_link=original)
+
+
 RULES = {
     "routed": _routed,
+    "officer_assigned": _officer_assigned,
     "reminder": _reminder,
     "escalated": _escalated,
     "reopened": _reopened,
     "resolved": _resolved,
     "rejected": _rejected,
+    "merged": _merged,
 }

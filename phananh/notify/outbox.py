@@ -3,6 +3,12 @@
 Both run inside the transaction that records the event, so the message and
 the change it announces commit together or not at all. Delivery happens
 after the commit, in the worker (phananh.notify.delivery).
+
+`on_event` queues the people's messages (phananh.notify.messages) and one
+webhook per endpoint of the unit the event concerns (phananh.notify.webhooks).
+`on_recorded` runs for every event the moment it is written, including
+those the workflow records without calling `on_event` ("submitted"): it
+subscribes the reporter (phananh.notify.subscriptions).
 """
 
 import logging
@@ -13,7 +19,7 @@ from django.db import IntegrityError, transaction
 
 from phananh.lib import clock
 
-from . import messages
+from . import messages, subscriptions, webhooks
 from .models import Channel, Notification
 
 log = logging.getLogger(__name__)
@@ -36,17 +42,34 @@ def on_event(event):
     """Queue the messages `event` calls for (see phananh.notify.messages)."""
     if getattr(_local, "suppressed", False):
         return []
-    return [
+    queued = [
         enqueue(event.report, message.recipient, message.subject, message.body, event=event,
-                language=message.language)
+                channel=message.channel, language=message.language)
         for message in messages.for_event(event)
     ]
+    endpoints = webhooks.endpoints_for(event)
+    if endpoints:
+        body = webhooks.body(event)  # the same bytes for every endpoint and every retry
+        queued += [
+            enqueue(event.report, endpoint.url, event.type, body, event=event, channel=Channel.WEBHOOK,
+                    language="", webhook=endpoint)
+            for endpoint in endpoints
+        ]
+    return queued
 
 
-def enqueue(report, recipient, subject, body, *, event=None, channel=Channel.EMAIL, language="vi"):
+def on_recorded(event):
+    """Called for each new Event inside its transaction (a post_save
+    receiver, see apps.py): the report's first event subscribes its reporter."""
+    if event.type == "submitted":
+        subscriptions.subscribe_reporter(event.report)
+
+
+def enqueue(report, recipient, subject, body, *, event=None, channel=Channel.EMAIL, language="vi", webhook=None):
     """Add one message to the outbox, once: the same event, channel and
     recipient again returns the existing row. Must run inside the
-    transaction of the change it announces."""
+    transaction of the change it announces. `webhook` is the endpoint of a
+    webhook message (its secret signs the delivery)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must be called inside the transaction of its event")
     if event is not None:
@@ -60,7 +83,7 @@ def enqueue(report, recipient, subject, body, *, event=None, channel=Channel.EMA
         with transaction.atomic():
             notification = Notification.objects.create(
                 event=event, report=report, channel=channel, recipient=recipient, language=language,
-                subject=subject[:200], body=body, created_at=now, next_attempt_at=now,
+                subject=subject[:200], body=body, created_at=now, next_attempt_at=now, webhook=webhook,
             )
     except IntegrityError:
         return Notification.objects.get(event=event, channel=channel, recipient=recipient)

@@ -56,3 +56,37 @@ def map_reports(request, params: Query[MapParams]):
     except mapdata.MapQueryError as error:
         return Status(error.status, {"detail": error.message, "field": error.field})
     return Status(200, mapdata.map_data(query))
+
+
+# --- what a client needs to send a report: the category and ward codes ---------------------
+
+class CategoryOut(Schema):
+    code: str = Field(description="The value of `category` when sending a report (= Open311 service_code)")
+    name: str = Field(description="In the language asked for with Accept-Language")
+    group: str = Field(description="Name of the group it belongs to")
+    ack_hours: int = Field(description="Acknowledge within this many working hours")
+    resolve_days: int = Field(description="Resolve within this many working days")
+
+
+class WardOut(Schema):
+    code: str = Field(description="The value of `ward` when sending a report without a map point")
+    name: str
+    parent: str | None = Field(description="Province / city name")
+
+
+@router.get("/categories", response=list[CategoryOut], url_name="categories", summary="Categories",
+            description="Active categories in display order, each with its promised deadlines.")
+def categories(request):
+    from phananh.intake.choices import active_categories
+
+    return [{"code": c.code, "name": c.name, "group": c.group.name, "ack_hours": c.ack_hours,
+             "resolve_days": c.resolve_days} for c in active_categories()]
+
+
+@router.get("/wards", response=list[WardOut], url_name="wards", summary="Wards and communes",
+            description="Active wards and communes that receive reports, by province then name.")
+def wards(request):
+    from phananh.intake.choices import active_wards
+
+    return [{"code": w.code, "name": w.name, "parent": w.parent.name if w.parent_id else None}
+            for w in active_wards()]

@@ -29,7 +29,9 @@ class Entry:
 
 def public_timeline(report):
     """Entries for the report page, oldest first: one query, units joined."""
-    events = Event.objects.filter(report=report, public=True).select_related("unit").order_by("seq")
+    # "Me too" supports are shown as a count on the page, not one line each.
+    events = (Event.objects.filter(report=report, public=True).exclude(type="supported")
+              .select_related("unit").order_by("seq"))
     return [describe(event) for event in events]
 
 

@@ -145,6 +145,10 @@ class Report(models.Model):
     rating = models.CharField(max_length=12, choices=Rating.choices, blank=True, editable=False)
     rating_comment = models.TextField(blank=True, editable=False)
     reopen_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Residents who said "me too" instead of sending the same report again
+    # (the "support" action). A count only: who they are is never stored here,
+    # and the public "supported" events carry no personal data either.
+    supporters = models.PositiveIntegerField(_("residents with the same problem"), default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # When the deadline jobs (phananh.sla.jobs) next have something to do for
     # this report: the workflow sets it to "now" on every change, the jobs set

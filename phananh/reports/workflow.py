@@ -42,6 +42,8 @@ UNIT_ROLES = {Role.OFFICER, Role.HEAD}
 COORDINATOR = {Role.COORDINATOR}
 CITIZEN = "citizen"
 SYSTEM = "system"
+# Anyone at all, signed in or not: a resident saying "me too" on a report.
+PUBLIC = "public"
 
 
 class WorkflowError(Exception):
@@ -98,7 +100,14 @@ TRANSITIONS = {
     "reopen": Transition((S.RESOLVED, S.CLOSED), frozenset({CITIZEN})),
     "close": Transition((S.RESOLVED,), frozenset(COORDINATOR | {SYSTEM})),
     "note": Transition(tuple(S), frozenset(COORDINATOR | UNIT_ROLES), public=False),
+    # The reporter adds to their own report, in any status: through their
+    # private link (Citizen), or by email from the address that made it (a
+    # channel that checked the sender acts as SYSTEM).
+    "comment": Transition(tuple(S), frozenset({CITIZEN, SYSTEM})),
     "reset_deadlines": Transition(OPEN_STATUSES, frozenset(COORDINATOR)),
+    # "Me too": a resident with the same problem follows this report instead
+    # of sending another one. Counted, never identified (see _support).
+    "support": Transition(OPEN_STATUSES, frozenset({PUBLIC})),
     # The deadline jobs (phananh.sla.jobs); none of them changes the status.
     "remind": Transition(WITH_UNIT_STATUSES, frozenset({SYSTEM}), public=False),
     "mark_overdue": Transition(OPEN_STATUSES, frozenset({SYSTEM})),
@@ -107,6 +116,8 @@ TRANSITIONS = {
 # Transitions that only record what the clock did; every other one may change
 # what is due and so asks the deadline jobs to look at the report again.
 DEADLINE_JOB_ACTIONS = frozenset({"remind", "mark_overdue", "escalate"})
+# Transitions that change nothing a deadline depends on either.
+CLOCK_NEUTRAL_ACTIONS = DEADLINE_JOB_ACTIONS | {"support"}
 
 # --- creating a report --------------------------------------------------------
 
@@ -224,6 +235,8 @@ def allowed_actions(report, user):
 
 def _role_for(report, action, actor):
     transition = TRANSITIONS[action]
+    if PUBLIC in transition.roles:
+        return PUBLIC
     if actor is SYSTEM_ACTOR:
         if SYSTEM in transition.roles:
             return SYSTEM
@@ -249,10 +262,11 @@ def _perform(report, action, actor, role, data):
         )
     handler = HANDLERS[action]
     event_type, payload, unit = handler(report, actor, data)
-    if action not in DEADLINE_JOB_ACTIONS:
+    if action not in CLOCK_NEUTRAL_ACTIONS:
         report.deadline_check_at = clock.now()
     report.save()
-    user = actor if role not in (SYSTEM, CITIZEN) else None
+    # A public action records no person, even a signed-in one.
+    user = actor if role not in (SYSTEM, CITIZEN, PUBLIC) else None
     event = events.record(
         report, event_type, actor=user, actor_role=role, public=transition.public,
         payload=payload, unit=unit,
@@ -495,6 +509,27 @@ def _note(report, actor, data):
     return "note", {"text": _text(data, "text", _("Write the note first."))}, report.unit
 
 
+def _comment(report, actor, data):
+    """`via` names the channel it came through; `ref` (a hash of the message
+    that carried it) makes a redelivered email or SMS add the comment once."""
+    payload = {"text": _text(data, "text", _("Write your comment first."))}
+    if data.get("via"):
+        payload["via"] = str(data["via"])[:16]
+    if data.get("ref"):
+        payload["ref"] = str(data["ref"])[:64]
+        if Event.objects.filter(report=report, type="citizen_comment", payload__ref=payload["ref"]).exists():
+            raise AlreadyDone(_("This comment was already added."))
+    return "citizen_comment", payload, report.unit
+
+
+def _support(report, actor, data):
+    """One more resident with the same problem. The count changes under the
+    row lock `apply` holds, in the event's transaction; the event names
+    nobody (the caller limits one count per browser and address)."""
+    report.supporters += 1
+    return "supported", {"supporters": report.supporters}, report.unit
+
+
 def _reset_deadlines(report, actor, data):
     """Both deadlines start again from now, e.g. when a report reached the
     right unit only after a transfer. Public, because the public page shows
@@ -588,7 +623,9 @@ HANDLERS = {
     "reopen": _reopen,
     "close": _close,
     "note": _note,
+    "comment": _comment,
     "reset_deadlines": _reset_deadlines,
+    "support": _support,
     "remind": _remind,
     "mark_overdue": _mark_overdue,
     "escalate": _escalate,

@@ -1,13 +1,23 @@
 """Delivery channels: each takes a Notification and returns only once the
-message is accepted, raising on any failure (the caller retries)."""
+message is accepted. It raises PermanentError (channels.base) when the
+message can never be delivered, RetryLater when the receiver asked for a
+pause, and anything else for a failure worth another try."""
 
-from . import email
+from . import email, sms, webhook, webpush
+from .base import PermanentError, RetryLater
 
-SENDERS = {"email": email.send}
+__all__ = ["PermanentError", "RetryLater", "SENDERS", "send"]
+
+SENDERS = {
+    "email": email.send,
+    "sms": sms.send,
+    "webpush": webpush.send,
+    "webhook": webhook.send,
+}
 
 
 def send(notification):
     sender = SENDERS.get(notification.channel)
     if sender is None:
-        raise LookupError(f"no sender for channel {notification.channel!r}")
+        raise PermanentError(f"no sender for channel {notification.channel!r}")
     sender(notification)

@@ -144,6 +144,24 @@
       }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
     });
 
+    // The offline queue puts a saved report back in the form (offline-queue.js),
+    // and empties the form once a report is saved on the phone.
+    el.addEventListener("phananh:place", function (event) {
+      var point = L.latLng(event.detail.lat, event.detail.lng);
+      map.setView(point, 17);
+      place(point);
+    });
+    if (latInput.form) {
+      latInput.form.addEventListener("reset", function () {
+        if (marker) { map.removeLayer(marker); marker = null; }
+        latInput.value = "";
+        lngInput.value = "";
+        lookupSeq++;
+        clearButton.hidden = true;
+        say("");
+      });
+    }
+
     // A page shown again after an error keeps the point the person had set.
     var lat = parseFloat(latInput.value);
     var lng = parseFloat(lngInput.value);
@@ -370,6 +388,13 @@
       render();
     }
 
+    if (camera.form) {
+      // The reset event comes before the inputs are emptied: render after it.
+      camera.form.addEventListener("reset", function () {
+        picked = [];
+        window.setTimeout(render, 0);
+      });
+    }
     camera.addEventListener("change", function () { onChange(camera); });
     if (gallery) { gallery.addEventListener("change", function () { onChange(gallery); }); }
     enhanceInputs(camera, gallery, status, function (files) {
