@@ -174,6 +174,12 @@ class Report(models.Model):
             models.Index(fields=["ward", "status"], name="report_ward_status"),
             models.Index(fields=["status", "resolve_due"], name="report_overdue"),
             models.Index(fields=["lat", "lng"], name="report_location"),
+            # Lists filtered by category or ward, newest first (public list, API).
+            models.Index(fields=["category", "-received_at", "-id"], name="report_category_recent"),
+            models.Index(fields=["ward", "-received_at", "-id"], name="report_ward_recent"),
+            # Open reports near a point (duplicate finder): reads only the
+            # status's rows in the latitude band, not every report in it.
+            models.Index(fields=["status", "lat", "lng"], name="report_status_location"),
             models.Index(
                 fields=["deadline_check_at", "id"], name="report_deadline_check",
                 condition=models.Q(deadline_check_at__isnull=False),
@@ -214,6 +220,10 @@ class Media(models.Model):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["created_at", "id"]
+        indexes = [
+            # The sweep for photos whose processing job was lost.
+            models.Index(fields=["created_at"], name="media_pending", condition=models.Q(incoming__gt="")),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.report_id}"
