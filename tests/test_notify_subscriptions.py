@@ -64,21 +64,10 @@ def test_reports_by_phone_call_answer_by_sms_to_a_mobile(city):
     ("none", []),
 ])
 def test_a_stated_choice_decides(submit_report, choice, expected):
-    with subscriptions.reporter_choice(choice):
-        report = submit_report(reporter_email="dan@example.vn", reporter_phone="0903123456")
+    report = submit_report(reporter_email="dan@example.vn", reporter_phone="0903123456", notify_by=choice)
     assert subs(report) == expected
-    # Outside the block the default applies again.
+    # Without a choice the default applies.
     assert subs(submit_report(reporter_email="dan@example.vn")) == [("email", "dan@example.vn", True)]
-
-
-def test_a_choice_handed_over_for_one_report_goes_to_that_report_only(submit_report):
-    subscriptions.choose_for_next_report("key-1", "none")
-    other = submit_report(reporter_email="other@example.vn", idempotency_key="key-2")
-    assert subs(other) == [("email", "other@example.vn", True)]
-    mine = submit_report(reporter_email="dan@example.vn", idempotency_key="key-1")
-    assert subs(mine) == []
-    # Taken: the next report, whatever its key, gets the default again.
-    assert subs(submit_report(reporter_email="x@example.vn")) == [("email", "x@example.vn", True)]
 
 
 # --- the web form's choice ------------------------------------------------------------------
@@ -160,13 +149,11 @@ def test_citizen_notices_go_to_every_subscription_on_its_channel(submit_report, 
 
 
 def test_rejection_and_reopening_reach_sms_subscribers(submit_report, city):
-    with subscriptions.reporter_choice("sms"):
-        rejected = submit_report(point=OUTSIDE_POINT, reporter_phone="0903123456")
+    rejected = submit_report(point=OUTSIDE_POINT, reporter_phone="0903123456", notify_by="sms")
     workflow.apply(rejected, "reject", city.coordinator, reason="Không thuộc địa bàn.")
     (note,) = Notification.objects.filter(event__type="rejected")
     assert note.channel == "sms" and note.recipient == "+84903123456" and rejected.code in note.body
-    with subscriptions.reporter_choice("sms"):
-        report = submit_report(reporter_phone="0903123456")
+    report = submit_report(reporter_phone="0903123456", notify_by="sms")
     workflow.apply(report, "accept", city.officer_a)
     workflow.apply(report, "resolve", city.officer_a, outcome="cannot_fix", result="Cần kinh phí.")
     workflow.apply(report, "reopen", Citizen(report.token), comment="Vẫn còn rác.")

@@ -20,7 +20,6 @@ from ninja import Field, Query, Router, Schema
 from phananh.api_errors import ApiError, ErrorBody, form_error, json_response, rate_limit
 from phananh.lib.codes import normalize_tracking_code
 from phananh.lib.ratelimit import client_ip
-from phananh.notify import subscriptions
 from phananh.notify.models import Channel as NotifyChannel
 from phananh.public import reportpage
 from phananh.public.forms import RatingForm, ReopenForm
@@ -249,9 +248,7 @@ def create_report(request):
     form.park_photos()
     submission = form.submission()
     try:
-        # phananh.notify subscribes the reporter inside the report's transaction, as `notify` says.
-        with subscriptions.reporter_choice(form.cleaned_data.get("notify_by") or None):
-            report, token = workflow.submit(channel=Channel.API, idempotency_key=key, **submission)
+        report, token = workflow.submit(channel=Channel.API, idempotency_key=key, **submission)
     except workflow.WorkflowError as error:
         _discard(form.tray.names())
         raise ApiError(400, str(error))

@@ -292,9 +292,6 @@ class ReportForm(forms.Form):
         data = self.cleaned_data
         point = data["point"]
         lat, lng = point if point else (None, None)
-        # Who is told how is decided when the report is created, inside its
-        # transaction, by phananh.notify; hand the citizen's choice over.
-        subscriptions.choose_for_next_report(data["idempotency_key"], data.get("notify_by") or None)
         return {
             "category": data["category"],
             "description": data["description"],
@@ -308,6 +305,7 @@ class ReportForm(forms.Form):
             "reporter_email": data["reporter_email"],
             "confidential": data["confidential"],
             "photos": self.tray.names(),
+            "notify_by": data.get("notify_by") or None,
         }
 
     def error_links(self):

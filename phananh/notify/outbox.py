@@ -6,9 +6,6 @@ after the commit, in the worker (phananh.notify.delivery).
 
 `on_event` queues the people's messages (phananh.notify.messages) and one
 webhook per endpoint of the unit the event concerns (phananh.notify.webhooks).
-`on_recorded` runs for every event the moment it is written, including
-those the workflow records without calling `on_event` ("submitted"): it
-subscribes the reporter (phananh.notify.subscriptions).
 """
 
 import logging
@@ -19,7 +16,7 @@ from django.db import IntegrityError, transaction
 
 from phananh.lib import clock
 
-from . import messages, subscriptions, webhooks
+from . import messages, webhooks
 from .models import Channel, Notification
 
 log = logging.getLogger(__name__)
@@ -56,13 +53,6 @@ def on_event(event):
             for endpoint in endpoints
         ]
     return queued
-
-
-def on_recorded(event):
-    """Called for each new Event inside its transaction (a post_save
-    receiver, see apps.py): the report's first event subscribes its reporter."""
-    if event.type == "submitted":
-        subscriptions.subscribe_reporter(event.report)
 
 
 def enqueue(report, recipient, subject, body, *, event=None, channel=Channel.EMAIL, language="vi", webhook=None):

@@ -1,13 +1,11 @@
 """Who follows a report: `subscribe` is the one way to add a subscription.
 
 The reporter is subscribed when the report is made (`subscribe_reporter`,
-run for the "submitted" event inside the report's own transaction, so a
-report never exists without the subscription its reporter asked for):
+called by workflow.submit inside the report's own transaction, so a report
+never exists without the subscription its reporter asked for):
 
-- where the citizen chose how to hear from us (`REPORTER_CHOICES`), as that
-  choice says: callers wrap workflow.submit in `reporter_choice(choice)`, and
-  the web form, which cannot wrap it, hands the choice over with
-  `choose_for_next_report` just before the view calls workflow.submit;
+- where the citizen chose how to hear from us (`REPORTER_CHOICES`, passed
+  as workflow.submit's `notify_by`), as that choice says;
 - without a choice (API, Open311, an operator typing a phone call...): the
   email address when one was given, and the phone by SMS when the report
   itself came by SMS or by a call to the hotline.
@@ -17,8 +15,6 @@ subscription is added from the confirmation page (phananh.notify.views).
 Citizen notices (resolved, rejected, reopened...) go to every subscription.
 """
 
-import threading
-from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -40,8 +36,6 @@ REPORTER_CHOICES = [
 # Report channels whose reporter is best answered by SMS when no choice was made.
 SMS_BY_DEFAULT = {"sms", "phone"}
 
-_local = threading.local()
-ANY_REPORT = object()
 
 
 def subscribe(report, channel, address, *, is_reporter=False, push_keys=None, language="vi"):
@@ -60,43 +54,6 @@ def subscribe(report, channel, address, *, is_reporter=False, push_keys=None, la
             )
     except IntegrityError:  # a concurrent request subscribed the same address
         return Subscription.objects.get(report=report, channel=channel, address=address)
-
-
-@contextmanager
-def reporter_choice(choice):
-    """Reports created inside this block subscribe their reporter as
-    `choice` says (EMAIL, SMS, PUSH or NONE), e.g. an API's "notify" field:
-
-        with subscriptions.reporter_choice("sms"):
-            report, token = workflow.submit(...)
-    """
-    previous = getattr(_local, "choice", None)
-    _local.choice = (ANY_REPORT, choice)
-    try:
-        yield
-    finally:
-        _local.choice = previous
-
-
-def choose_for_next_report(idempotency_key, choice):
-    """The same for a caller that cannot wrap workflow.submit (the web form,
-    which the view asks for submit's arguments just before calling it): only
-    the report created with `idempotency_key` in this thread takes the
-    choice; the next call replaces it, so nothing lingers for other reports."""
-    _local.choice = (idempotency_key, choice) if idempotency_key else None
-
-
-def _take_choice(report):
-    pending = getattr(_local, "choice", None)
-    if not pending:
-        return None
-    key, choice = pending
-    if key is ANY_REPORT:
-        return choice
-    if report.idempotency_key and key == report.idempotency_key:
-        _local.choice = None
-        return choice
-    return None
 
 
 def current_language():
@@ -130,9 +87,11 @@ def _sms_number(phone):
         return ""  # a landline: fine for a call back, no use for SMS
 
 
-def subscribe_reporter(report):
+def subscribe_reporter(report, choice=None):
+    """Subscribe the reporter of a new report as `choice` says (EMAIL, SMS,
+    PUSH, NONE, or None for the channel's default)."""
     language = current_language()
     return [
         subscribe(report, channel, address, is_reporter=True, language=language)
-        for channel, address in reporter_addresses(report, _take_choice(report))
+        for channel, address in reporter_addresses(report, choice)
     ]

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from phananh.lib import clock
 from phananh.lib.codes import hash_token, new_token, new_tracking_code, token_matches
 from phananh.nlp import category_routing
-from phananh.notify import outbox
+from phananh.notify import outbox, subscriptions
 from phananh.sla import deadlines
 from phananh.sla.service import current_calendar, deadlines_for
 from phananh.units import routing
@@ -123,7 +123,7 @@ CLOCK_NEUTRAL_ACTIONS = DEADLINE_JOB_ACTIONS | {"support"}
 
 def submit(*, category, description, channel, lat=None, lng=None, ward=None, address="", reporter_name="",
            reporter_phone="", reporter_email="", confidential=False, photos=(), idempotency_key=None,
-           actor=None, category_source=category_routing.GIVEN):
+           actor=None, category_source=category_routing.GIVEN, notify_by=None):
     """Create a report with its photos, route it, and return (report, token).
 
     A location is a point (lat/lng) or, for people who do not use the map,
@@ -131,6 +131,9 @@ def submit(*, category, description, channel, lat=None, lng=None, ward=None, add
     `category_source` says who picked the category (GIVEN, CITIZEN or
     UNCHOSEN in phananh.nlp.category_routing): it decides whether the
     classifier's suggestion may route the report instead (see that module).
+    `notify_by` is how the reporter chose to hear back (see
+    phananh.notify.subscriptions.REPORTER_CHOICES; None: the default for the
+    channel); the subscription commits with the report or not at all.
     With an idempotency key already used, returns the existing report and
     None instead of creating a second one (a double click or a retry).
     """
@@ -169,6 +172,7 @@ def submit(*, category, description, channel, lat=None, lng=None, ward=None, add
                 payload={"channel": channel, "category": category.code, "photos": attached,
                          "ward": ward.code if ward else None, **_due_times(report)},
             )
+            subscriptions.subscribe_reporter(report, notify_by)
             decision = route.decision
             if decision.unit is not None:
                 # A category other than the submitted one is recorded by the
