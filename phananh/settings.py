@@ -132,7 +132,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # connections as the threads do anyway (docs/deploy.md, "PostgreSQL").
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Writers queue on a file lock instead of polling (phananh/db/sqlite).
+    DATABASES["default"]["ENGINE"] = "phananh.db.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the one writer; IMMEDIATE takes the
         # write lock at BEGIN so two writers queue on busy_timeout instead of

@@ -1,0 +1,106 @@
+"""SQLite writers queue on a file lock (phananh/db/sqlite): a second write
+transaction waits for the first instead of polling, and the lock is always
+given back, after a commit, a rollback or a closed connection."""
+
+import fcntl
+import os
+import threading
+import time
+from contextlib import contextmanager
+
+import pytest
+from django.db import transaction
+from django.db.utils import ConnectionHandler
+
+
+@contextmanager
+def writing(connection):
+    """A write transaction the way transaction.atomic opens one on SQLite."""
+    connection.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    try:
+        yield connection.cursor()
+    except BaseException:
+        connection.rollback()
+        connection.set_autocommit(True)
+        raise
+    connection.commit()
+    connection.set_autocommit(True)
+
+
+@pytest.fixture
+def connections(tmp_path, django_db_blocker):
+    settings = {
+        "ENGINE": "phananh.db.sqlite", "NAME": str(tmp_path / "queue.sqlite3"),
+        "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20},
+    }
+    handler = ConnectionHandler({"default": dict(settings), "two": dict(settings)})
+    # Two connections of their own to a file database, beside the test database.
+    with django_db_blocker.unblock():
+        with handler["default"].cursor() as cursor:
+            cursor.execute("CREATE TABLE t (n INTEGER)")
+        yield handler
+        handler.close_all()
+
+
+def test_a_second_writer_waits_for_the_first_to_commit(connections):
+    first = connections["default"]
+    order, entered = [], threading.Event()
+
+    def late_writer():
+        second = connections["two"]  # connections belong to their thread
+        entered.wait()
+        with writing(second) as cursor:
+            order.append("second begins")
+            cursor.execute("INSERT INTO t VALUES (2)")
+        second.close()
+
+    thread = threading.Thread(target=late_writer)
+    thread.start()
+    with writing(first) as cursor:
+        cursor.execute("INSERT INTO t VALUES (1)")
+        entered.set()
+        time.sleep(0.3)  # the other writer is waiting on the lock meanwhile
+        order.append("first commits")
+    thread.join(5)
+    assert order == ["first commits", "second begins"]
+    with first.cursor() as cursor:
+        cursor.execute("SELECT n FROM t ORDER BY rowid")
+        assert [row[0] for row in cursor.fetchall()] == [1, 2]
+
+
+def queue_is_taken(path):
+    """Whether some write transaction holds the queue's lock file now."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops a lock we may have taken
+    return False
+
+
+def test_a_write_transaction_holds_the_queue_until_commit_or_rollback(connections):
+    first = connections["default"]
+    lock_file = first.settings_dict["NAME"] + "-writers.lock"
+    with writing(first) as cursor:
+        cursor.execute("INSERT INTO t VALUES (1)")
+        assert queue_is_taken(lock_file)
+    assert not queue_is_taken(lock_file)
+    with pytest.raises(ZeroDivisionError), writing(first) as cursor:
+        cursor.execute("INSERT INTO t VALUES (2)")
+        assert queue_is_taken(lock_file)
+        raise ZeroDivisionError
+    assert not queue_is_taken(lock_file)
+    # Reads need no turn in the queue.
+    first.cursor().execute("SELECT count(*) FROM t")
+    assert not queue_is_taken(lock_file)
+    first.close()
+    assert first._write_lock_fd is None
+
+
+def test_in_memory_databases_have_nothing_to_lock(db):
+    from django.db import connection
+
+    with transaction.atomic():
+        assert not connection._holds_write_lock
