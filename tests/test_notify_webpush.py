@@ -141,7 +141,8 @@ def test_the_phone_that_sent_the_report_subscribes(client, reporter, english):
     assert Subscription.objects.get(channel=Channel.WEBPUSH).push_keys == browser.keys
 
 
-def test_another_device_needs_the_private_token(client, submit_report):
+def test_another_device_needs_the_private_token(english, submit_report):
+    client = english
     report = submit_report()
     data = Browser().subscription()
     response = post_subscription(client, report, data)

@@ -11,6 +11,7 @@ webhook per endpoint of the unit the event concerns (phananh.notify.webhooks).
 import logging
 import threading
 from contextlib import contextmanager
+from functools import partial
 
 from django.db import IntegrityError, transaction
 
@@ -36,23 +37,40 @@ def suppressed():
 
 
 def on_event(event):
-    """Queue the messages `event` calls for (see phananh.notify.messages)."""
+    """Queue the messages `event` calls for (see phananh.notify.messages) and
+    one webhook per endpoint of the unit the event concerns."""
     if getattr(_local, "suppressed", False):
         return []
-    queued = [
-        enqueue(event.report, message.recipient, message.subject, message.body, event=event,
-                channel=message.channel, language=message.language)
-        for message in messages.for_event(event)
-    ]
+    now = clock.now()
+    # Normally empty (the event was written a moment ago in this same
+    # transaction); read once so that running the rule again adds nothing.
+    seen = set(Notification.objects.filter(event=event).values_list("channel", "recipient"))
+    rows = []
+
+    def add(channel, recipient, subject, body, language, webhook=None):
+        if (channel, recipient) not in seen:
+            seen.add((channel, recipient))
+            rows.append(Notification(
+                event=event, report=event.report, channel=channel, recipient=recipient, language=language,
+                subject=subject[:200], body=body, created_at=now, next_attempt_at=now, webhook=webhook,
+            ))
+
+    for message in messages.for_event(event):
+        add(message.channel, message.recipient, message.subject, message.body, message.language)
     endpoints = webhooks.endpoints_for(event)
     if endpoints:
         body = webhooks.body(event)  # the same bytes for every endpoint and every retry
-        queued += [
-            enqueue(event.report, endpoint.url, event.type, body, event=event, channel=Channel.WEBHOOK,
-                    language="", webhook=endpoint)
-            for endpoint in endpoints
-        ]
-    return queued
+        for endpoint in endpoints:
+            add(Channel.WEBHOOK, endpoint.url, event.type, body, "", webhook=endpoint)
+    if not rows:
+        return []
+    # Nobody else can see the event before this transaction commits, so no
+    # other process can race us to a row: one INSERT, without the per-row
+    # look-up and savepoint that enqueue() needs.
+    created = Notification.objects.bulk_create(rows)
+    for notification in created:
+        transaction.on_commit(partial(_deliver_soon, notification.pk))
+    return created
 
 
 def enqueue(report, recipient, subject, body, *, event=None, channel=Channel.EMAIL, language="vi", webhook=None):

@@ -88,10 +88,13 @@ def _sms_number(phone):
 
 
 def subscribe_reporter(report, choice=None):
-    """Subscribe the reporter of a new report as `choice` says (EMAIL, SMS,
-    PUSH, NONE, or None for the channel's default)."""
-    language = current_language()
-    return [
-        subscribe(report, channel, address, is_reporter=True, language=language)
-        for channel, address in reporter_addresses(report, choice)
-    ]
+    """Subscribe the reporter of a report being created (inside workflow.submit's
+    transaction) as `choice` says (EMAIL, SMS, PUSH, NONE, or None for the
+    channel's default). The report is new, so nobody else can have
+    subscribed to it yet: one INSERT, no look-up."""
+    language, now = current_language(), clock.now()
+    return Subscription.objects.bulk_create([
+        Subscription(report=report, channel=channel, address=address, language=language, is_reporter=True,
+                     created_at=now)
+        for channel, address in dict.fromkeys(reporter_addresses(report, choice))
+    ])
