@@ -53,7 +53,8 @@ from django.conf import settings
 db = settings.DATABASES["default"]
 local = settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
 values = {
-    "ENGINE": db["ENGINE"].rsplit(".", 1)[-1],
+    # "sqlite" for Django's backend and PhanAnh's queued-writer one (phananh/db/sqlite) alike.
+    "ENGINE": "sqlite" if "sqlite" in db["ENGINE"] else db["ENGINE"].rsplit(".", 1)[-1],
     "DB_NAME": str(db["NAME"]),
     "VAR": str(settings.VAR_DIR),
     "MEDIA": str(settings.MEDIA_ROOT) if local else "",
@@ -66,7 +67,7 @@ EOF
 )"
 
 case "$ENGINE" in
-  sqlite3)
+  sqlite)
     $BIN/python - "$DB_NAME" "$OUT/database.sqlite3" <<'EOF'
 import sqlite3, sys
 source, target = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
@@ -94,7 +95,7 @@ done
 # What a restore must give back: read from the copy itself for SQLite; for
 # PostgreSQL from the live database, which may have moved on since pg_dump's snapshot.
 summary_db=${DATABASE_URL:-}
-[ "$ENGINE" = sqlite3 ] && summary_db="sqlite:///$(cd "$OUT" && pwd)/database.sqlite3"
+[ "$ENGINE" = sqlite ] && summary_db="sqlite:///$(cd "$OUT" && pwd)/database.sqlite3"
 DATABASE_URL=$summary_db summary > "$OUT/summary.txt"
 # Reading the copy left SQLite's (empty) side files next to it.
 rm -f "$OUT/database.sqlite3-wal" "$OUT/database.sqlite3-shm"

@@ -181,18 +181,23 @@ def server_kill(box):
                              "--count", str(SERVER_KILL_REPORTS), "--concurrency", "8", "--deadline", "90",
                              "--signal-file", str(signal_file), "--signal-after", str(SERVER_KILL_REPORTS // 4),
                              "--out", str(results)], cwd=ROOT, env=box.env)
-    while not signal_file.exists() and load.poll() is None:
-        time.sleep(0.02)
-    if not signal_file.exists():
-        raise Failure("the driver ended before the kill point")
-    box.kill("server")
-    killed = time.monotonic()
-    say("gunicorn killed (SIGKILL to its process group); starting it again")
-    box.start("server")
-    box.wait_healthy()
-    say(f"server back {time.monotonic() - killed:.1f}s after the kill")
-    if load.wait() != 0:
-        raise Failure("server kill: the driver reported failures (above)")
+    try:
+        while not signal_file.exists() and load.poll() is None:
+            time.sleep(0.02)
+        if not signal_file.exists():
+            raise Failure("the driver ended before the kill point")
+        box.kill("server")
+        killed = time.monotonic()
+        say("gunicorn killed (SIGKILL to its process group); starting it again")
+        box.start("server")
+        box.wait_healthy()
+        say(f"server back {time.monotonic() - killed:.1f}s after the kill")
+        if load.wait() != 0:
+            raise Failure("server kill: the driver reported failures (above)")
+    finally:
+        if load.poll() is None:
+            load.terminate()
+            load.wait()
     say(f"server kill: load took {time.monotonic() - started:.1f}s")
     verify(box, results, "server kill")
 
@@ -202,7 +207,8 @@ def worker_kill(box):
     results = box.work / "worker-kill.json"
     big = driver.photo_bytes(target=2_500_000, seed=11)
     submitter = driver.Submitter(driver.Target(URL), box.api_key, point=driver.DEFAULT_POINT,
-                                 service=driver.DEFAULT_SERVICE, photo=big, deadline=60)
+                                 service=driver.DEFAULT_SERVICE, photo=big, deadline=60,
+                                 stop_at=time.monotonic() + 120)
     # The worker is stopped (gracefully) while the reports come in, so that a
     # backlog is queued whatever the speed of this machine; it is then started
     # and killed once it is busy with that backlog.
@@ -263,6 +269,8 @@ def _still_moving():
 
 
 def main():
+    # Stopped from outside (CI's time limit, Ctrl-C): still stop everything below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="phananh-kill-"))
     box = Box(work)
     try:

@@ -23,7 +23,8 @@ from django.conf import settings
 db = settings.DATABASES["default"]
 local = settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
 values = {
-    "ENGINE": db["ENGINE"].rsplit(".", 1)[-1],
+    # "sqlite" for Django's backend and PhanAnh's queued-writer one (phananh/db/sqlite) alike.
+    "ENGINE": "sqlite" if "sqlite" in db["ENGINE"] else db["ENGINE"].rsplit(".", 1)[-1],
     "DB_NAME": str(db["NAME"]),
     "VAR": str(settings.VAR_DIR),
     "MEDIA": str(settings.MEDIA_ROOT) if local else "",
@@ -50,7 +51,7 @@ if [ "$FORCE" != "--force" ] && has_reports; then
 fi
 
 case "$ENGINE" in
-  sqlite3)
+  sqlite)
     [ -f "$SRC/database.sqlite3" ] || { echo "restore: no database.sqlite3 in $SRC" >&2; exit 1; }
     mkdir -p "$(dirname "$DB_NAME")"
     # The old WAL and shared-memory files belong to the database being replaced.

@@ -92,10 +92,13 @@ class Target:
 class Submitter:
     """Sends reports and remembers what each one's answers were."""
 
-    def __init__(self, target, api_key, *, point, service, photo, deadline, signal_file=None, signal_after=0):
+    def __init__(self, target, api_key, *, point, service, photo, deadline, stop_at=None, signal_file=None,
+                 signal_after=0):
         self.target, self.api_key = target, api_key
         self.point, self.service, self.photo = point, service, photo
+        # Per report, and for the whole run (time.monotonic()): the test stops by itself.
         self.deadline = deadline
+        self.stop_at = stop_at if stop_at is not None else float("inf")
         self.signal_file, self.signal_after = signal_file, signal_after
         self.acknowledged = 0
         self.lock = threading.Lock()
@@ -120,7 +123,7 @@ class Submitter:
                   "replayed": False, "served_by": None}
         started = time.monotonic()
         delay = 0.2
-        while time.monotonic() - started < self.deadline:
+        while time.monotonic() - started < self.deadline and time.monotonic() < self.stop_at:
             try:
                 status, answer_headers, payload = self.target.request(
                     "POST", "/open311/v2/requests.json", body, headers)
@@ -136,6 +139,11 @@ class Submitter:
                     break
                 if status not in RETRY_STATUSES:
                     record["refused"] = payload.decode("utf-8", "replace")[:500]
+                    break
+                if record["attempts"].count(500) >= 3:
+                    # A crash or a restart answers 502/503 or drops the
+                    # connection; a 500 again and again is a bug in the app.
+                    record["refused"] = "500 three times: " + payload.decode("utf-8", "replace")[:400]
                     break
                 if status == 429:
                     delay = max(delay, float(answer_headers.get("Retry-After", "1")))
@@ -154,9 +162,10 @@ class Submitter:
 def run_submit(args):
     target = Target(args.url)
     photo = photo_bytes()
-    submitter = Submitter(target, args.api_key, point=(args.lat, args.lng), service=args.service, photo=photo,
-                          deadline=args.deadline, signal_file=args.signal_file, signal_after=args.signal_after)
     started = time.monotonic()
+    submitter = Submitter(target, args.api_key, point=(args.lat, args.lng), service=args.service, photo=photo,
+                          deadline=args.deadline, stop_at=started + args.total_deadline,
+                          signal_file=args.signal_file, signal_after=args.signal_after)
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
         records = list(pool.map(submitter.submit, range(args.count)))
     elapsed = time.monotonic() - started
@@ -219,6 +228,7 @@ def main(argv=None):
     submit.add_argument("--count", type=int, default=200)
     submit.add_argument("--concurrency", type=int, default=8)
     submit.add_argument("--deadline", type=float, default=120, help="seconds a report keeps being retried")
+    submit.add_argument("--total-deadline", type=float, default=300, help="seconds after which nothing more is sent")
     submit.add_argument("--lat", type=float, default=DEFAULT_POINT[0])
     submit.add_argument("--lng", type=float, default=DEFAULT_POINT[1])
     submit.add_argument("--service", default=DEFAULT_SERVICE)
