@@ -5,29 +5,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from phananh.lib.admin_filters import RevocationFilter
+
 from . import tokens
 from .models import StaffToken
-
-
-class StateFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [("active", _("active")), ("revoked", _("revoked"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "active":
-            return queryset.filter(revoked_at__isnull=True)
-        if self.value() == "revoked":
-            return queryset.filter(revoked_at__isnull=False)
-        return queryset
 
 
 @admin.register(StaffToken)
 class StaffTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "state"]
-    list_filter = [StateFilter]
+    list_filter = [RevocationFilter]
     search_fields = ["=user__username", "name", "=prefix"]
     list_select_related = ["user"]
     autocomplete_fields = ["user"]

@@ -14,31 +14,17 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from phananh.lib.admin_filters import RevocationFilter
 from phananh.reports.admin import NoWrites
 
 from . import keys
 from .models import LIST_DATATYPES, ApiKey, AttributeValue, ServiceAttribute, Submission
 
 
-class KeyStateFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [("active", _("active")), ("revoked", _("revoked"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "active":
-            return queryset.filter(revoked_at__isnull=True)
-        if self.value() == "revoked":
-            return queryset.filter(revoked_at__isnull=False)
-        return queryset
-
-
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "state", "last_used_at", "created_at", "rate_limit"]
-    list_filter = [KeyStateFilter]
+    list_filter = [RevocationFilter]
     search_fields = ["name", "prefix"]
     fields = ["name", "rate_limit", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
