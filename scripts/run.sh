@@ -21,7 +21,10 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-$BIN/python manage.py run_huey --quiet &
+# The worker runs at lower CPU priority: in a burst of reports (a flood, a
+# storm) acknowledging each citizen comes first; photo processing and
+# delivery catch up right after (docs/deploy.md).
+nice -n "${WORKER_NICE:-10}" $BIN/python manage.py run_huey --quiet &
 pids+=($!)
 # Threads let one process serve slow phones without blocking; the settings
 # (WEB_WORKERS, WEB_THREADS...) and why are in phananh/gunicorn_conf.py.
