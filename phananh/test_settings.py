@@ -14,3 +14,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 STATIC_ROOT = VAR_DIR / "static"  # noqa: F405
 STATIC_ROOT.mkdir(exist_ok=True)
+
+if DATABASES["default"]["ENGINE"] == "phananh.db.sqlite":  # noqa: F405
+    # In memory, as for Django's own SQLite backend. Said outright because
+    # pytest-django recognises SQLite by engine name and would otherwise
+    # derive per-worker file names under xdist.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
