@@ -84,7 +84,7 @@ def normalize(value):
         return "+" + COUNTRY_CODE + national[1:]
     if national.startswith(("01800", "01900", "1800", "1900")) or (len(national) <= 5 and national[0] != "0"):
         raise InvalidPhone(
-            _("%(number)s is a short or service number; give the caller's own mobile or landline number.")
+            _("%(number)s is a short or service number; give a personal mobile or landline number.")
             % {"number": value.strip()},
             code="service_number",
         )
