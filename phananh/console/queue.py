@@ -19,6 +19,7 @@ from datetime import datetime
 from django.core import signing
 from django.db.models import F, Q
 
+from phananh.public import paging
 from phananh.reports.models import OPEN_STATUSES, Report
 from phananh.units.access import visible_reports_filter
 
@@ -98,7 +99,7 @@ def page(qs, order, cursor, now, size=None):
     else:
         qs = qs.order_by("-received_at", "-id")
         if key is not None:
-            qs = qs.filter(Q(received_at__lt=key[0]) | Q(received_at=key[0], id__lt=key[1]))
+            qs = qs.filter(paging.rows_before(*key))  # the index-friendly form of the keyset condition
     rows = list(qs[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]

@@ -69,7 +69,9 @@ def context(report, user, failed_form=None, page_error=None):
         "entries": history.entries(events),
         "evidence": [m for m in media if m.kind == MediaKind.EVIDENCE],
         "proof": [m for m in media if m.kind == MediaKind.PROOF],
-        "duplicates": list(report.duplicates.only("code").order_by("received_at")[:50]),
+        # duplicate_of too: Django reads it on each row to link it back to this
+        # report, and a deferred field would cost one query per duplicate.
+        "duplicates": list(report.duplicates.only("code", "duplicate_of").order_by("received_at")[:50]),
         "actions": forms,
         "failed_form": failed_form,
         "error_anchor": f"action-{failed_form.action}" if failed_form is not None else "",

@@ -111,6 +111,10 @@ class FoldContext(fold.Context):
 
 
 class Generator:
+    """One run: `count` stories played in receipt order, written `batch_size`
+    reports (and the events due by then) per transaction; `out` gets a
+    progress line per batch."""
+
     def __init__(self, count, seed, *, days=DAYS, batch_size=BATCH_SIZE, out=None):
         self.count, self.seed, self.days, self.batch_size = count, seed, days, batch_size
         self.out = out or (lambda line: None)

@@ -132,8 +132,8 @@ class Writer:
         elif scenario == "return_reject":
             returned = rng.choice(self._return_rejects)
             problem = city.by_code[returned[0]]
-        elif scenario in ("rejected", "as_other") and problem.code == "khac":
-            scenario = "plain" if scenario == "as_other" else scenario
+        elif scenario == "as_other" and problem.code == "khac":
+            scenario = "plain"  # filed under "other issues" anyway
         streets = bulk_texts.streets_for(ward.unit.code)
         if original is not None:
             fillers = original.content.fillers
@@ -152,8 +152,10 @@ class Writer:
         elif scenario in ("as_other", "no_location") and city.other is not None:
             category = city.other if scenario == "as_other" else problem
         lat = lng = None
-        if scenario == "no_location" or (rejection is not None and not rejection[2]):
-            ward, address = None, "" if rejection is not None else address
+        if scenario == "no_location":
+            ward = None  # an SMS naming a street only: the coordinator works out where
+        elif rejection is not None and not rejection[2]:
+            ward, address = None, ""
         elif rng.random() < bulk_texts.WARD_ONLY.get(channel, bulk_texts.WARD_ONLY_DEFAULT):
             pass  # located by choosing the ward and typing an address
         else:

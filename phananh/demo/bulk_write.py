@@ -16,8 +16,9 @@ because the caller holds SQLite's write lock (IMMEDIATE transactions).
 """
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, models
 
 from phananh.reports.models import Event, Media, Report
@@ -30,10 +31,16 @@ NAIVE_EPOCH = datetime(1970, 1, 1)
 
 def _datetime_adapter():
     ops = connection.ops
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone_name == "UTC":
         def adapt(value):
+            # What ops.adapt_datetimefield_value writes (naive UTC text), without its checks.
             if type(value) is int:
                 return str(NAIVE_EPOCH + timedelta(microseconds=value))
+            return str(value.astimezone(UTC).replace(tzinfo=None))
+    elif connection.vendor == "sqlite":
+        def adapt(value):
+            if type(value) is int:
+                value = from_us(value)
             return ops.adapt_datetimefield_value(value)
     else:
         def adapt(value):

@@ -148,12 +148,21 @@ def map_data(query):
     if len(singles) <= MAX_SINGLE_REPORTS:
         return {"clusters": [], "reports": sorted((_report(row) for row in singles), key=lambda r: r["code"])}
     size = cell_size(query)
+    from . import mapgrid  # it builds on this module
+
+    # A crowded view: from the precomputed grid (mapgrid), without reading
+    # each report, when there is one for the query's filter.
+    data = mapgrid.crowded_view(query, size)
+    if data is not None:
+        return data
     whole_cells = snap_to_cells(query, size)
     key = _cache_key(whole_cells, size)
     data = cache.get(key)
     if data is None:
         data = _clustered(reports_in_box(whole_cells), size)
         cache.set(key, data, CLUSTER_CACHE_SECONDS)
+        if mapgrid.is_crowded(data):
+            mapgrid.request_rebuild(query)  # so that the next crowded views need not read every report
     return data
 
 

@@ -177,6 +177,8 @@ class Report(models.Model):
             # Lists filtered by category or ward, newest first (public list, API).
             models.Index(fields=["category", "-received_at", "-id"], name="report_category_recent"),
             models.Index(fields=["ward", "-received_at", "-id"], name="report_ward_recent"),
+            # A unit's reports newest first, any status (queues, the public list's unit filter).
+            models.Index(fields=["unit", "-received_at", "-id"], name="report_unit_recent"),
             # Open reports near a point (duplicate finder): reads only the
             # status's rows in the latitude band, not every report in it.
             models.Index(fields=["status", "lat", "lng"], name="report_status_location"),
