@@ -14,7 +14,9 @@ about 25 s of CPU.
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -28,6 +30,19 @@ EXAMPLES_PER_OPERATION = 6
 # time (no database needed); requests then go through the WSGI app, inside
 # each test's database transaction.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """The WSGI handler closes database connections around each request, as in
+    production; inside a test that would close the connection holding the
+    test's transaction (PostgreSQL). Django's test client unhooks the same
+    signals for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
