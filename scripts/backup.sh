@@ -45,26 +45,7 @@ umask 077
 mkdir -p "$OUT"
 
 # Where things are, from the app's own settings.
-eval "$($BIN/python - <<'EOF'
-import shlex
-import django
-django.setup()
-from django.conf import settings
-db = settings.DATABASES["default"]
-local = settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
-values = {
-    # "sqlite" for Django's backend and PhanAnh's queued-writer one (phananh/db/sqlite) alike.
-    "ENGINE": "sqlite" if "sqlite" in db["ENGINE"] else db["ENGINE"].rsplit(".", 1)[-1],
-    "DB_NAME": str(db["NAME"]),
-    "VAR": str(settings.VAR_DIR),
-    "MEDIA": str(settings.MEDIA_ROOT) if local else "",
-    "INCOMING": str(settings.INCOMING_ROOT) if local else "",
-    "CLASSIFIER": str(settings.CLASSIFIER_PATH),
-}
-for name, value in values.items():
-    print(f"{name}={shlex.quote(value)}")
-EOF
-)"
+eval "$(PYTHONPATH=. $BIN/python scripts/settings_paths.py)"
 
 case "$ENGINE" in
   sqlite)

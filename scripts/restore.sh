@@ -15,26 +15,7 @@ SRC=${1:?usage: scripts/restore.sh BACKUP_FOLDER [--force]}
 FORCE=${2:-}
 [ -f "$SRC/summary.txt" ] || { echo "restore: $SRC is not a backup folder (no summary.txt)" >&2; exit 1; }
 
-eval "$($BIN/python - <<'EOF'
-import shlex
-import django
-django.setup()
-from django.conf import settings
-db = settings.DATABASES["default"]
-local = settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
-values = {
-    # "sqlite" for Django's backend and PhanAnh's queued-writer one (phananh/db/sqlite) alike.
-    "ENGINE": "sqlite" if "sqlite" in db["ENGINE"] else db["ENGINE"].rsplit(".", 1)[-1],
-    "DB_NAME": str(db["NAME"]),
-    "VAR": str(settings.VAR_DIR),
-    "MEDIA": str(settings.MEDIA_ROOT) if local else "",
-    "INCOMING": str(settings.INCOMING_ROOT) if local else "",
-    "CLASSIFIER": str(settings.CLASSIFIER_PATH),
-}
-for name, value in values.items():
-    print(f"{name}={shlex.quote(value)}")
-EOF
-)"
+eval "$(PYTHONPATH=. $BIN/python scripts/settings_paths.py)"
 
 has_reports() {
   $BIN/python - <<'EOF' 2>/dev/null
