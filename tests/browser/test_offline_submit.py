@@ -39,6 +39,17 @@ def fill_with_ward(page, city, description=DESCRIPTION):
     page.fill("#id_description", description)
 
 
+SAVED = "Saved on this phone. Your report will be sent automatically when you are back online."
+
+
+def save_offline(page):
+    """Submit while offline and wait until the form has loaded again from the
+    worker's copy: the saved announcement comes only after that reload, so
+    nothing after this runs on the page that is going away."""
+    page.click("#submit-report")
+    expect(page.locator("#offline-queue-status")).to_have_text(SAVED)
+
+
 def cached_urls(page):
     return page.evaluate("""async () => {
         const urls = [];
@@ -63,12 +74,10 @@ def test_a_report_written_offline_waits_on_the_phone_and_is_sent_once(live_city,
     page.set_input_files("#id_photos", files=[photo_file()])
     page.select_option("#id_category", "rac-thai")
     page.fill("#id_description", DESCRIPTION)
-    page.click("#submit-report")
+    save_offline(page)
 
     status = page.locator("#offline-queue-status")
     waiting = page.locator("#offline-queue-list li")
-    expect(status).to_have_text("Saved on this phone. Your report will be sent automatically when you are back "
-                                "online.")
     expect(waiting).to_have_count(1)
     expect(waiting.first).to_contain_text(DESCRIPTION)
     expect(waiting.first).to_contain_text("1 photo")
@@ -143,7 +152,7 @@ def test_a_waiting_report_can_be_removed_with_the_keyboard(live_city, new_page):
     open_form(page)
     page.context.set_offline(True)
     fill_with_ward(page, live_city)
-    page.click("#submit-report")
+    save_offline(page)
     remove = page.get_by_role("button", name=f"Remove the saved report: {DESCRIPTION}")
     expect(remove).to_be_visible()
     box = remove.bounding_box()
@@ -187,7 +196,7 @@ def test_a_saved_report_the_server_refuses_goes_back_into_the_form(live_city, ne
     page.set_input_files("#id_photos", files=[photo_file()])
     page.select_option("#id_category", "rac-thai")
     page.fill("#id_description", DESCRIPTION)
-    page.click("#submit-report")
+    save_offline(page)
     waiting = page.locator("#offline-queue-list li")
     expect(waiting).to_have_count(1)
     key = page.evaluate("PhanAnhQueue.waiting().then(items => items[0].key)")

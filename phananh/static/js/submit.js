@@ -565,6 +565,9 @@
       var typed = description.value.trim();
       if (typed.length < SUGGEST_MIN_CHARS) { asked = ""; clear(); return; }
       if (typed === asked) { return; }
+      // Offline the question can only fail; leave it unasked so the next
+      // keystroke once online asks it.
+      if (navigator.onLine === false) { return; }
       asked = typed;
       var mine = ++seq;
       if (pending) { pending.abort(); }
