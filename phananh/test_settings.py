@@ -20,3 +20,8 @@ if DATABASES["default"]["ENGINE"] == "phananh.db.sqlite":  # noqa: F405
     # pytest-django recognises SQLite by engine name and would otherwise
     # derive per-worker file names under xdist.
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
+
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):  # noqa: F405
+    # pytest-xdist's workers inherit the controller's VAR_DIR; one cache
+    # folder each keeps a test's cached values away from another worker's.
+    CACHES["default"]["LOCATION"] = str(VAR_DIR / "cache" / os.environ.get("PYTEST_XDIST_WORKER", "main"))  # noqa: F405

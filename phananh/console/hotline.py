@@ -28,7 +28,6 @@ from functools import wraps
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -180,18 +179,20 @@ def take_call(data, operator):
     of the same form (double click, retry) returns the first report."""
     lat, lng = data["point"] if data["point"] else (None, None)
     phone = data["caller_phone"]
-    with transaction.atomic():
-        report, token = workflow.submit(
-            category=data["category"], description=data["description"], channel=Channel.PHONE,
-            lat=lat, lng=lng, ward=None if data["point"] else data["ward"], address=data["address"],
-            reporter_name=data["caller_name"], reporter_phone=phone, confidential=data["confidential"],
-            idempotency_key="hotline:" + data["idempotency_key"], actor=operator,
-        )
-        texted = bool(phone) and phones.is_mobile(phone)
-        if token is not None and texted:
+    texted = bool(phone) and phones.is_mobile(phone)
+
+    def text_the_code(report):
+        if texted:
             subscribe(report, NotifyChannel.SMS, phone, is_reporter=True)
             outbox.enqueue(report, phone, f"PhanAnh {report.code}", sms.created_reply(report),
                            channel=NotifyChannel.SMS, event=report.events.get(type="submitted"))
+
+    report, _token = workflow.submit(
+        category=data["category"], description=data["description"], channel=Channel.PHONE,
+        lat=lat, lng=lng, ward=None if data["point"] else data["ward"], address=data["address"],
+        reporter_name=data["caller_name"], reporter_phone=phone, confidential=data["confidential"],
+        idempotency_key="hotline:" + data["idempotency_key"], actor=operator, then=text_the_code,
+    )
     return report, texted
 
 

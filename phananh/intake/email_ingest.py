@@ -436,19 +436,22 @@ def _create(description, sender, name, key, photos, left_out, mentioned):
     try:
         for photo in photos:
             parked.append(media_lib.park_upload(SimpleUploadedFile(photo.name, photo.data, photo.content_type)))
-        with transaction.atomic():
-            report, token = workflow.submit(
-                category=category, description=description, channel=Channel.EMAIL, ward=ward,
-                address=extract_address(description), reporter_name=name, reporter_email=sender,
-                photos=parked, idempotency_key=key, category_source=category_routing.UNCHOSEN,
-            )
-            if token is None:  # a concurrent delivery of the same message won
-                _discard(parked)
-                return Result("duplicate", code=report.code)
+
+        def reply_with_the_code(report):
             subscribe(report, NotifyChannel.EMAIL, sender, is_reporter=True, language=settings.LANGUAGE_CODE)
             subject_line, body = _reply(report, "created", left_out=left_out, mentioned=mentioned)
             outbox.enqueue(report, sender, subject_line, body, event=report.events.get(type="submitted"),
                            channel=NotifyChannel.EMAIL, language=settings.LANGUAGE_CODE)
+
+        report, token = workflow.submit(
+            category=category, description=description, channel=Channel.EMAIL, ward=ward,
+            address=extract_address(description), reporter_name=name, reporter_email=sender,
+            photos=parked, idempotency_key=key, category_source=category_routing.UNCHOSEN,
+            then=reply_with_the_code,
+        )
+        if token is None:  # a concurrent delivery of the same message won
+            _discard(parked)
+            return Result("duplicate", code=report.code)
     except BaseException:
         _discard(parked)
         raise

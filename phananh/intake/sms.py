@@ -462,16 +462,19 @@ def _create_report(message, phone, text, key):
     category = guess_category(text)
     has_point = message.lat is not None and message.lng is not None
     ward = None if has_point else match_ward(text)
-    with transaction.atomic():
-        report, token = workflow.submit(
-            category=category, description=text, channel=Channel.SMS, lat=message.lat, lng=message.lng,
-            ward=ward, address=extract_address(text), reporter_phone=phone, idempotency_key=key,
-            category_source=category_routing.UNCHOSEN,
-        )
-        if token is None:  # a concurrent retry of the same message won
-            return Result("duplicate", code=report.code)
+    replies = []
+
+    def reply_with_the_code(report):
         subscribe(report, NotifyChannel.SMS, phone, is_reporter=True, language=settings.LANGUAGE_CODE)
-        body = created_reply(report)
-        outbox.enqueue(report, phone, f"PhanAnh {report.code}", body, channel=NotifyChannel.SMS,
+        replies.append(created_reply(report))
+        outbox.enqueue(report, phone, f"PhanAnh {report.code}", replies[0], channel=NotifyChannel.SMS,
                        event=report.events.get(type="submitted"), language=settings.LANGUAGE_CODE)
-    return Result("created", reply=body, queued=True, code=report.code)
+
+    report, token = workflow.submit(
+        category=category, description=text, channel=Channel.SMS, lat=message.lat, lng=message.lng,
+        ward=ward, address=extract_address(text), reporter_phone=phone, idempotency_key=key,
+        category_source=category_routing.UNCHOSEN, then=reply_with_the_code,
+    )
+    if token is None:  # a concurrent retry of the same message won
+        return Result("duplicate", code=report.code)
+    return Result("created", reply=replies[0], queued=True, code=report.code)

@@ -8,7 +8,9 @@ never exists without the subscription its reporter asked for):
   as workflow.submit's `notify_by`), as that choice says;
 - without a choice (API, Open311, an operator typing a phone call...): the
   email address when one was given, and the phone by SMS when the report
-  itself came by SMS or by a call to the hotline.
+  itself came by SMS, by a call to the hotline or from an Open311 app (its
+  requester's phone is given to be contacted on, and such apps have no
+  web push of ours).
 
 "Me too" followers are subscribed when they follow it; a web-push
 subscription is added from the confirmation page (phananh.notify.views).
@@ -34,7 +36,7 @@ REPORTER_CHOICES = [
     (NONE, _("No messages: I will follow the report with its code")),
 ]
 # Report channels whose reporter is best answered by SMS when no choice was made.
-SMS_BY_DEFAULT = {"sms", "phone"}
+SMS_BY_DEFAULT = {"sms", "phone", "open311"}
 
 
 

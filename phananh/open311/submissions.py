@@ -22,13 +22,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from phananh.lib import phones
-from phananh.notify.models import Channel as NotifyChannel
-from phananh.notify.subscriptions import subscribe
 from phananh.reports import media, workflow
 from phananh.reports.models import Channel
 from phananh.units import routing
@@ -226,27 +222,29 @@ def create(api_key, request, scoped, print_):
     """(Submission, replayed): the new request's record, or the earlier one
     when a concurrent retry with the same idempotency key got there first."""
     parked = [media.park_upload(upload) for upload in request.uploads]
+    created = []
+
+    def record(report):
+        created.append(Submission.objects.create(
+            report=report, api_key=api_key, token=scoped.split(":", 2)[2] if scoped else _new_token(),
+            fingerprint=print_, device_id=request.device_id, account_id=request.account_id,
+            media_url=request.media_url, attributes=request.answers,
+        ))
+
     try:
-        with transaction.atomic():
-            report, citizen_token = workflow.submit(
-                category=request.category, description=request.description, channel=Channel.OPEN311,
-                lat=request.lat, lng=request.lng, address=request.address, reporter_name=request.reporter_name,
-                reporter_phone=request.phone, reporter_email=request.email, photos=parked,
-                idempotency_key=scoped,
-            )
-            if citizen_token is None:
-                # Another request with this key created the report, and its
-                # Submission in the same transaction.
-                submission = Submission.objects.select_related("report", "report__category").get(report=report)
-                replayed = True
-            else:
-                submission = Submission.objects.create(
-                    report=report, api_key=api_key, token=scoped.split(":", 2)[2] if scoped else _new_token(),
-                    fingerprint=print_, device_id=request.device_id, account_id=request.account_id,
-                    media_url=request.media_url, attributes=request.answers,
-                )
-                _subscribe(report, request)
-                replayed = False
+        report, citizen_token = workflow.submit(
+            category=request.category, description=request.description, channel=Channel.OPEN311,
+            lat=request.lat, lng=request.lng, address=request.address, reporter_name=request.reporter_name,
+            reporter_phone=request.phone, reporter_email=request.email, photos=parked,
+            idempotency_key=scoped, then=record,
+        )
+        if citizen_token is None:
+            # Another request with this key created the report, and its
+            # Submission in the same transaction.
+            submission = Submission.objects.select_related("report", "report__category").get(report=report)
+            replayed = True
+        else:
+            submission, replayed = created[0], False
     except workflow.WorkflowError as error:
         _discard(parked)
         raise Open311Error(400, str(error)) from None
@@ -261,15 +259,6 @@ def create(api_key, request, scoped, print_):
 
 def _new_token():
     return secrets.token_urlsafe(16)
-
-
-def _subscribe(report, request):
-    """The reporter hears about their report on the channels they gave."""
-    language = get_language() or "vi"
-    if request.email:
-        subscribe(report, NotifyChannel.EMAIL, request.email, is_reporter=True, language=language)
-    if request.phone and phones.is_mobile(request.phone):
-        subscribe(report, NotifyChannel.SMS, request.phone, is_reporter=True, language=language)
 
 
 def _discard(parked):

@@ -123,7 +123,7 @@ CLOCK_NEUTRAL_ACTIONS = DEADLINE_JOB_ACTIONS | {"support"}
 
 def submit(*, category, description, channel, lat=None, lng=None, ward=None, address="", reporter_name="",
            reporter_phone="", reporter_email="", confidential=False, photos=(), idempotency_key=None,
-           actor=None, category_source=category_routing.GIVEN, notify_by=None):
+           actor=None, category_source=category_routing.GIVEN, notify_by=None, then=None):
     """Create a report with its photos, route it, and return (report, token).
 
     A location is a point (lat/lng) or, for people who do not use the map,
@@ -134,8 +134,14 @@ def submit(*, category, description, channel, lat=None, lng=None, ward=None, add
     `notify_by` is how the reporter chose to hear back (see
     phananh.notify.subscriptions.REPORTER_CHOICES; None: the default for the
     channel); the subscription commits with the report or not at all.
+    `then(report)`, when given, runs inside the report's transaction once it
+    is created (a channel's own record, its reply in the outbox), so that it
+    commits with the report or not at all. Channels pass it rather than
+    wrapping this call in their own transaction: SQLite lets one writer in
+    at a time, and the reads and routing above must not keep others waiting.
     With an idempotency key already used, returns the existing report and
-    None instead of creating a second one (a double click or a retry).
+    None instead of creating a second one (a double click or a retry), and
+    `then` is not called.
     """
     if idempotency_key:
         existing = Report.objects.filter(idempotency_key=idempotency_key).first()
@@ -182,6 +188,8 @@ def submit(*, category, description, channel, lat=None, lng=None, ward=None, add
             else:
                 events.record(report, "triage_needed", public=False,
                               payload={"reason": decision.reason, "reason_params": decision.params})
+            if then is not None:
+                then(report)
     except IntegrityError:
         # Two retries raced past the lookup above; the first one won.
         existing = Report.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
