@@ -180,7 +180,7 @@ if REDIS_URL:
     }
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "phananh.db.sqlite.jobs.SqliteHuey",
         "name": "phananh",
         "filename": str(VAR_DIR / "jobs.sqlite3"),
         "immediate": HUEY_IMMEDIATE,

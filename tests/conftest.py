@@ -119,12 +119,14 @@ def submit_report(city):
 def fresh_area_index():
     """Each test builds its own areas and calendar exceptions; per-process caches must not outlive it."""
     from phananh.sla.service import forget_calendar
-    from phananh.units import routing
+    from phananh.units import directory, routing
 
     routing.forget_index()
+    directory.forget()
     forget_calendar()
     yield
     routing.forget_index()
+    directory.forget()
     forget_calendar()
 
 

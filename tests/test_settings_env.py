@@ -75,7 +75,8 @@ def test_single_box_defaults(single_box):
     assert single_box["db"]["ENGINE"] == "phananh.db.sqlite"
     assert single_box["db"]["NAME"].endswith("/phananh.sqlite3")
     assert single_box["cache"]["BACKEND"].endswith("FileBasedCache")
-    assert single_box["huey"]["huey_class"] == "huey.SqliteHuey"
+    # huey's SqliteHuey, its writers queued the same way (phananh/db/sqlite/jobs.py).
+    assert single_box["huey"]["huey_class"] == "phananh.db.sqlite.jobs.SqliteHuey"
     assert single_box["storages"]["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
     assert single_box["storages"]["incoming"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
     assert single_box["media_url"] == "/media/photos/2026/01/abc.jpg"

@@ -96,7 +96,36 @@ def test_a_write_transaction_holds_the_queue_until_commit_or_rollback(connection
     first.cursor().execute("SELECT count(*) FROM t")
     assert not queue_is_taken(lock_file)
     first.close()
-    assert first._write_lock_fd is None
+    assert first._writers is None
+
+
+def test_a_write_outside_a_transaction_waits_its_turn_too(connections):
+    """An autocommit UPDATE (the job worker's) must not take SQLite's lock
+    behind the back of the transaction whose turn it is."""
+    first = connections["default"]
+    lock_file = first.settings_dict["NAME"] + "-writers.lock"
+    first.cursor().execute("SELECT count(*) FROM t")  # connected: the lock file exists
+    other = os.open(lock_file, os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)  # another process's turn
+    done = threading.Event()
+
+    def autocommit_writer():
+        second = connections["two"]
+        second.cursor().execute("INSERT INTO t VALUES (7)")
+        done.set()
+        second.close()
+
+    thread = threading.Thread(target=autocommit_writer)
+    thread.start()
+    try:
+        assert not done.wait(0.3)
+        first.cursor().execute("SELECT count(*) FROM t")  # reads do not wait
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    thread.join(5)
+    assert done.is_set() and not queue_is_taken(lock_file)
+    assert first.cursor().execute("SELECT n FROM t").fetchall() == [(7,)]
 
 
 def test_in_memory_databases_have_nothing_to_lock(db):
@@ -105,4 +134,52 @@ def test_in_memory_databases_have_nothing_to_lock(db):
     if connection.vendor != "sqlite":
         pytest.skip("the suite runs on PostgreSQL")
     with transaction.atomic():
-        assert not connection._holds_write_lock
+        assert not connection.holds_write_lock
+
+
+# --- the job queue (phananh.db.sqlite.jobs) ------------------------------------------------
+
+@pytest.fixture
+def job_storage(tmp_path):
+    from phananh.db.sqlite.jobs import QueuedSqliteStorage
+
+    storage = QueuedSqliteStorage("phananh", filename=str(tmp_path / "jobs.sqlite3"))
+    yield storage, str(tmp_path / "jobs.sqlite3-writers.lock")
+    storage.close()
+
+
+def test_the_job_queue_commits_without_waiting_for_the_disk(job_storage):
+    storage, _lock_file = job_storage
+    assert storage.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert storage.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def test_the_job_queue_writes_in_turn_and_gives_the_turn_back(job_storage):
+    storage, lock_file = job_storage
+    with storage.db(commit=True) as cursor:
+        cursor.execute("SELECT 1")
+        assert queue_is_taken(lock_file)
+    assert not queue_is_taken(lock_file)
+    with pytest.raises(ZeroDivisionError), storage.db(commit=True):
+        raise ZeroDivisionError
+    assert not queue_is_taken(lock_file)
+    storage.enqueue(b"first job")
+    assert storage.dequeue() == b"first job"
+    assert not queue_is_taken(lock_file)
+
+
+def test_an_enqueue_waits_while_another_process_writes(job_storage):
+    storage, lock_file = job_storage
+    storage.enqueue(b"warm up")  # the tables and the connection exist
+    other = os.open(lock_file, os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)  # as another process's write would
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (storage.enqueue(b"waiting job"), done.set()))
+    thread.start()
+    try:
+        assert not done.wait(0.3)
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    thread.join(5)
+    assert done.is_set() and storage.queue_size() == 2

@@ -158,12 +158,15 @@ def submit(*, category, description, channel, lat=None, lng=None, ward=None, add
     # are those of the category the report is routed by.
     route = category_routing.plan(category, description, category_source, ward, has_location=has_location)
     token = new_token()
+    # Drawn before the transaction too: a code taken meanwhile by another
+    # report (odds of one in a trillion) fails on the unique index instead.
+    code = _unique_code()
     now = clock.now()
     ack_due, resolve_due = deadlines_for(route.category, now)
     try:
         with transaction.atomic():
             report = Report.objects.create(
-                code=_unique_code(), category=category, description=description, lat=lat, lng=lng,
+                code=code, category=category, description=description, lat=lat, lng=lng,
                 address=(address or "").strip(), ward=ward, channel=channel,
                 reporter_name=reporter_name.strip(), reporter_phone=reporter_phone.strip(),
                 reporter_email=reporter_email.strip(), confidential=confidential,

@@ -40,6 +40,9 @@ class Unit(models.Model):
         _("in service since"), null=True, blank=True,
         help_text=_("Reports before this date are left out of comparisons between units."),
     )
+    # Moves on every save: how other processes notice that their copy of the
+    # unit tree (phananh.units.directory) is out of date.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("unit")
@@ -63,12 +66,6 @@ class Unit(models.Model):
             if old_path:
                 for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
                     child.save()
-
-    def ancestors(self):
-        """Self first, then up to the root."""
-        ids = [int(x) for x in self.path.strip("/").split("/") if x]
-        by_id = Unit.objects.in_bulk(ids)
-        return [by_id[i] for i in reversed(ids) if i in by_id]
 
     def subtree(self):
         return Unit.objects.filter(path__startswith=self.path)

@@ -2,7 +2,9 @@
 
 The STRtree over all area polygons is built once per process and rebuilt
 when an area changes (the version is the newest `updated_at` plus the row
-count, checked at most every few seconds), so a lookup costs microseconds.
+count, checked at most every few seconds), so a lookup costs microseconds;
+the units it leads to come from the unit tree each process keeps
+(phananh.units.directory) in the same way.
 """
 
 import threading
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from shapely import STRtree
 from shapely.geometry import Point, shape
 
+from . import directory
 from .models import Area, Unit, UnitKind
 
 _REFRESH_CHECK_SECONDS = 5
@@ -74,7 +77,7 @@ def forget_index():
 
 def ward_at(lat, lng):
     unit_id = area_index().unit_at(lat, lng)
-    return Unit.objects.filter(pk=unit_id).first() if unit_id else None
+    return directory.current().get(unit_id) if unit_id else None
 
 
 REASONS = {
@@ -175,16 +178,13 @@ def responsible_unit(handler, ward):
     """
     kind, subtype = parse_handler(handler)
     territorial = kind in TERRITORIAL_KINDS
-    for depth, level in enumerate(ward.ancestors()):
+    units = directory.current()
+    for depth, level in enumerate(units.ancestors(ward.pk)):
         if level.kind == kind and level.subtype == subtype:
             return level if level.is_active else None
         if territorial and depth > 0:
             continue
-        found = (
-            Unit.objects.filter(parent=level, kind=kind, subtype=subtype, is_active=True)
-            .order_by("id")
-            .first()
-        )
+        found = units.first_active_child(level.pk, kind, subtype)
         if found:
             return found
     return None

@@ -1,49 +1,77 @@
 """SQLite whose writers wait their turn in a queue instead of polling.
 
-SQLite lets one writer in at a time. A second writer's BEGIN IMMEDIATE is
-refused with "busy", and the sqlite3 module retries with sleeps growing to
-100 ms: under eight concurrent submissions most of the time is spent
-asleep after the lock was already free, and latency explodes. Here every
-write transaction first takes an exclusive `flock` on a file beside the
-database. The kernel queues the waiters and wakes the next one the moment
-the lock is released, so transactions follow each other back to back.
-Readers are untouched (WAL lets them run beside the writer), and a writer
-outside this queue (the sqlite3 shell, a backup) still only meets SQLite's
-own busy handling.
+Every write transaction first takes its turn in the database's writer
+queue (phananh.db.sqlite.writers), and gives it up at commit or rollback.
+So does a single write outside a transaction (autocommit, as the job
+worker's updates are): one that bypassed the queue would take SQLite's lock
+under the feet of the queue's holder, whose BEGIN would then meet SQLite's
+sleeping retries while everyone behind it waits. Readers are untouched
+(WAL lets them run beside the writer), and a writer outside this queue
+(the sqlite3 shell, a backup) still only meets SQLite's own busy handling.
 
 Used automatically for SQLite databases (phananh/settings.py); in-memory
 databases (the test suite) have no file to lock and skip the queue.
 """
 
-import fcntl
-import os
+from contextlib import contextmanager
 
 from django.db.backends.sqlite3 import base
 
+from .writers import WriterQueue
+
+READS = ("SELECT", "PRAGMA")
+
+
+class QueuedCursor(base.SQLiteCursorWrapper):
+    wrapper = None  # the DatabaseWrapper, set on a subclass per connection
+
+    def execute(self, query, params=None):
+        with self.wrapper.turn_for(query):
+            return super().execute(query, params)
+
+    def executemany(self, query, param_list):
+        with self.wrapper.turn_for(query):
+            return super().executemany(query, param_list)
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _write_lock_fd = None
-    _holds_write_lock = False
+    _writers = None
+    _cursor_class = None
 
-    def _lock_path(self):
-        name = str(self.settings_dict["NAME"])
-        if self.is_in_memory_db() or not name:
-            return None
-        return f"{name}-writers.lock"
+    def create_cursor(self, name=None):
+        if self._cursor_class is None:
+            self._cursor_class = type("QueuedCursor", (QueuedCursor,), {"wrapper": self})
+        return self.connection.cursor(factory=self._cursor_class)
+
+    @contextmanager
+    def turn_for(self, query):
+        """A place in the writer queue for one statement run outside a
+        transaction, unless it only reads."""
+        if self.holds_write_lock or self.connection.in_transaction or query.lstrip()[:6].upper() in READS:
+            yield
+            return
+        self._take_write_lock()
+        try:
+            yield
+        finally:
+            if not self.connection.in_transaction:
+                self._release_write_lock()
+
+    @property
+    def holds_write_lock(self):
+        return self._writers is not None and self._writers.held
 
     def _take_write_lock(self):
-        path = self._lock_path()
-        if path is None or self._holds_write_lock:
-            return
-        if self._write_lock_fd is None:
-            self._write_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self._write_lock_fd, fcntl.LOCK_EX)
-        self._holds_write_lock = True
+        if self._writers is None:
+            name = str(self.settings_dict["NAME"])
+            if self.is_in_memory_db() or not name:
+                return
+            self._writers = WriterQueue(name)
+        self._writers.take()
 
     def _release_write_lock(self):
-        if self._holds_write_lock:
-            fcntl.flock(self._write_lock_fd, fcntl.LOCK_UN)
-            self._holds_write_lock = False
+        if self._writers is not None:
+            self._writers.release()
 
     def _start_transaction_under_autocommit(self):
         self._take_write_lock()
@@ -69,7 +97,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         try:
             return super()._close()
         finally:
-            self._release_write_lock()
-            if self._write_lock_fd is not None:
-                os.close(self._write_lock_fd)
-                self._write_lock_fd = None
+            if self._writers is not None:
+                self._writers.close()
+                self._writers = None
