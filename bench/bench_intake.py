@@ -12,7 +12,11 @@ Four measurements in one run, on the same machine:
 4. django-helpdesk 2.6.1 (its REST ticket API, basic auth, SQLite WAL,
    gunicorn with 2 × cores + 1 sync workers), in its own virtualenv.
 
-    python bench/bench_intake.py [--reports 1000] [--concurrency 8] [--skip-helpdesk]
+With `--postgres URL` PhanAnh is measured a second time in the same run,
+its database at URL (an existing PostgreSQL database; the demo city is
+loaded into it the first time, as `make run` does).
+
+    python bench/bench_intake.py [--reports 1000] [--concurrency 8] [--skip-helpdesk] [--postgres URL]
 """
 
 import argparse
@@ -162,14 +166,17 @@ def manage(env, *args):
                           capture_output=True, text=True, check=True).stdout
 
 
-def phananh(total, concurrency, workdir, photo):
-    var = workdir / "phananh-var"
+def phananh(total, concurrency, workdir, photo, database_url=None):
+    var = workdir / ("phananh-var-postgres" if database_url else "phananh-var")
     var.mkdir()
     port = 8310
     env = {**os.environ, "VAR_DIR": str(var), "PORT": str(port), "DJANGO_SETTINGS_MODULE": "phananh.settings",
            # The bench is one client sending 1,000 reports a minute: lift the per-key limit.
            "OPEN311_RATE_LIMIT": "1000000", "API_RATE_LIMIT": "1000000"}
     env.pop("PYTHONPATH", None)
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
     with open(workdir / "phananh.log", "w") as log:
         server = serve(["bash", "scripts/run.sh"], env, ROOT, f"http://127.0.0.1:{port}/healthz", log)
         try:
@@ -186,7 +193,8 @@ def phananh(total, concurrency, workdir, photo):
                 {"Idempotency-Key": f"bench-{run_id}-{i}"},
             ), total, concurrency)
             peak = sampler.stop()
-            row = summary("PhanAnh: Open311 POST on `make run`", result, total, peak)
+            where = " (PostgreSQL)" if database_url else ""
+            row = summary(f"PhanAnh: Open311 POST on `make run`{where}", result, total, peak)
             row["loss"] = check_phananh(env, result, run_id, total)
         finally:
             stop(server)
@@ -267,6 +275,7 @@ def main():
     parser.add_argument("--reports", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--skip-helpdesk", action="store_true")
+    parser.add_argument("--postgres", metavar="URL", help="also measure PhanAnh on this PostgreSQL database")
     args = parser.parse_args()
     photo = photo_bytes()
     print(f"photo: {len(photo)} bytes; {args.reports} reports at concurrency {args.concurrency}; "
@@ -277,6 +286,8 @@ def main():
         rows.append(raw_sqlite(args.reports, args.concurrency, workdir))
         rows.append(bare_django(args.reports, args.concurrency, workdir, photo))
         rows.append(phananh(args.reports, args.concurrency, workdir, photo))
+        if args.postgres:
+            rows.append(phananh(args.reports, args.concurrency, workdir, photo, database_url=args.postgres))
         if not args.skip_helpdesk:
             rows.append(helpdesk(args.reports, args.concurrency, workdir, photo))
     print("\n| server | ok | time | reports/s | p50 | p95 | peak RSS |\n|---|---|---|---|---|---|---|")

@@ -235,6 +235,8 @@ def test_big_photos_are_scaled_down_and_thumbnailed():
     full, thumb = media_lib.reencode(encode(halves((3000, 1500)), "JPEG"))
     assert open_jpeg(full).size == (media_lib.MAX_SIDE, media_lib.MAX_SIDE // 2)
     assert open_jpeg(thumb).size == (media_lib.THUMB_SIDE, media_lib.THUMB_SIDE // 2)
+    # Only the large copy is worth progressive scans (it shows early on a slow connection).
+    assert open_jpeg(full).info.get("progressive") and not open_jpeg(thumb).info.get("progressive")
 
 
 # --- end to end: parked upload → published photo ------------------------------------------

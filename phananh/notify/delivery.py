@@ -19,6 +19,7 @@ from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 
 from phananh.lib import clock
@@ -86,30 +87,33 @@ def deliver(pk, now=None):
 def _deliver(pk):
     now = clock.now()
     lease = timedelta(seconds=setting("NOTIFY_LEASE_SECONDS"))
-    claimed = Notification.objects.filter(
-        pk=pk, status=Delivery.PENDING, next_attempt_at__lte=now,
-    ).update(attempts=F("attempts") + 1, next_attempt_at=now + lease)
-    if not claimed:
-        return None
+    # Each step's writes in one transaction: on SQLite every write
+    # transaction waits its turn behind the reports coming in.
+    with transaction.atomic():
+        claimed = Notification.objects.filter(
+            pk=pk, status=Delivery.PENDING, next_attempt_at__lte=now,
+        ).update(attempts=F("attempts") + 1, next_attempt_at=now + lease)
+        if not claimed:
+            return None
+        attempt = Attempt.objects.create(notification_id=pk, started_at=now)
     notification = Notification.objects.select_related("report", "webhook").get(pk=pk)
-    attempt = Attempt.objects.create(notification=notification, started_at=now)
     try:
         channels.send(notification)
     except Exception as error:
         _failed(notification, attempt, error)
         return False
     finished = clock.now()
-    Attempt.objects.filter(pk=attempt.pk).update(finished_at=finished, ok=True)
-    Notification.objects.filter(pk=pk).update(
-        status=Delivery.SENT, sent_at=finished, next_attempt_at=None, last_error="",
-    )
+    with transaction.atomic():
+        Attempt.objects.filter(pk=attempt.pk).update(finished_at=finished, ok=True)
+        Notification.objects.filter(pk=pk).update(
+            status=Delivery.SENT, sent_at=finished, next_attempt_at=None, last_error="",
+        )
     return True
 
 
 def _failed(notification, attempt, error):
     finished = clock.now()
     text = f"{type(error).__name__}: {error}"[:2000]
-    Attempt.objects.filter(pk=attempt.pk).update(finished_at=finished, ok=False, error=text)
     if isinstance(error, PermanentError):
         log.warning("notification %s cannot be delivered: %s", notification.pk, text)
         changes = {"status": Delivery.FAILED, "next_attempt_at": None}
@@ -119,7 +123,9 @@ def _failed(notification, attempt, error):
     else:
         log.warning("notification %s attempt %s failed: %s", notification.pk, notification.attempts, text)
         changes = {"next_attempt_at": finished + _wait(notification.attempts, error)}
-    Notification.objects.filter(pk=notification.pk).update(last_error=text, **changes)
+    with transaction.atomic():
+        Attempt.objects.filter(pk=attempt.pk).update(finished_at=finished, ok=False, error=text)
+        Notification.objects.filter(pk=notification.pk).update(last_error=text, **changes)
 
 
 def _wait(attempts, error):
