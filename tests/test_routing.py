@@ -157,6 +157,28 @@ def test_the_nearest_unit_of_a_kind_wins(city):
     assert routing.responsible_unit("utility:lighting", city.ward_b) == city.lighting
 
 
+def test_a_unit_changed_by_another_process_is_seen_at_the_next_check(city, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from phananh.units import directory
+
+    assert routing.responsible_unit("utility:lighting", city.ward_a) == city.lighting
+    # Another process deactivates the company: no signal reaches this one,
+    # only the moved updated_at.
+    Unit.objects.filter(pk=city.lighting.pk).update(is_active=False, updated_at=timezone.now() + timedelta(seconds=1))
+    monkeypatch.setattr(directory, "_REFRESH_CHECK_SECONDS", 0)
+    assert routing.responsible_unit("utility:lighting", city.ward_a) is None
+
+
+def test_routing_hands_out_copies_of_the_units_it_keeps(city):
+    found = routing.responsible_unit("utility:lighting", city.ward_a)
+    found.name = "changed by a caller"
+    assert routing.responsible_unit("utility:lighting", city.ward_a).name == city.lighting.name
+    assert routing.ward_at(*WARD_A_POINT) is not routing.ward_at(*WARD_A_POINT)
+
+
 def test_inactive_units_are_skipped(city):
     city.lighting.is_active = False
     city.lighting.save()
