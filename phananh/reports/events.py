@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections import namedtuple
 from datetime import UTC
 
 from django.db import transaction
@@ -72,6 +73,11 @@ def _locked_head():
     return ChainHead.objects.select_for_update().get(pk=1)
 
 
+# An event as read back for checking: the fields canonical() hashes, and its hashes.
+StoredEvent = namedtuple("StoredEvent", "seq report_id type actor_id actor_role unit_id public payload created_at "
+                                        "prev_hash hash")
+
+
 def first_broken_event(batch_size=5000):
     """None when the chain is intact, else (seq, reason) for the first bad row."""
     stray = Event.objects.filter(seq__lt=1).order_by("seq").first()
@@ -80,7 +86,11 @@ def first_broken_event(batch_size=5000):
         return stray.seq, f"event #{stray.seq} is outside the chain (numbers start at #1)"
     expected_seq, prev = 1, GENESIS
     while True:
-        batch = list(Event.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
+        # Plain rows, not model instances: the walk reads every event there is.
+        batch = [
+            StoredEvent._make(row) for row in
+            Event.objects.filter(seq__gte=expected_seq).order_by("seq").values_list(*StoredEvent._fields)[:batch_size]
+        ]
         if not batch:
             break
         for event in batch:
