@@ -32,12 +32,13 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from phananh.sla import deadlines
-from phananh.units.models import Membership, Role, Unit
+from phananh.units.models import Role, Unit
 
 from .models import Channel, Subscription
 
@@ -71,10 +72,15 @@ def _emails(users):
 
 
 def unit_members(unit, roles=(Role.OFFICER, Role.HEAD)):
+    """The unit's people in `roles`, with only what a message needs (the
+    address, whether the account is active): this runs inside the write
+    transaction of every routed report."""
     if unit is None:
         return []
-    members = Membership.objects.filter(unit=unit, role__in=roles).select_related("user").order_by("user_id")
-    return [m.user for m in members]
+    return list(
+        get_user_model().objects.filter(memberships__unit=unit, memberships__role__in=roles)
+        .only("email", "is_active").order_by("id")
+    )
 
 
 def holders(report):

@@ -36,15 +36,16 @@ def suppressed():
         _local.suppressed = previous
 
 
-def on_event(event):
+def on_event(event, *, fresh=False):
     """Queue the messages `event` calls for (see phananh.notify.messages) and
-    one webhook per endpoint of the unit the event concerns."""
+    one webhook per endpoint of the unit the event concerns. `fresh`: the
+    event was written a moment ago in this transaction, so it has no
+    messages yet to leave out."""
     if getattr(_local, "suppressed", False):
         return []
     now = clock.now()
-    # Normally empty (the event was written a moment ago in this same
-    # transaction); read once so that running the rule again adds nothing.
-    seen = set(Notification.objects.filter(event=event).values_list("channel", "recipient"))
+    # Read once otherwise, so that running the rule again adds nothing.
+    seen = set() if fresh else set(Notification.objects.filter(event=event).values_list("channel", "recipient"))
     rows = []
 
     def add(channel, recipient, subject, body, language, webhook=None):

@@ -287,7 +287,7 @@ def _perform(report, action, actor, role, data):
         payload=payload, unit=unit,
     )
     # In this same transaction: a rolled-back change sends nothing.
-    outbox.on_event(event)
+    outbox.on_event(event, fresh=True)
 
 
 def _text(data, key, message, max_length=2000):
