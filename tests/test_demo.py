@@ -255,6 +255,32 @@ def test_generate_areas_writes_synthetic_boundaries_that_import_areas_accepts(tm
         call_command("generate_areas", "79", "--bbox", "10.9,106.8,10.7,106.6", stdout=StringIO())
 
 
+def test_generate_areas_builds_a_synthetic_country_that_routes(db):
+    out = StringIO()
+    call_command("generate_areas", "--communes", "120", stdout=out)
+    assert "34 provinces, 68 utilities and 120 communes" in out.getvalue()
+    communes = Unit.objects.filter(kind=UnitKind.WARD, code__startswith="syn-xa-")
+    assert communes.count() == 120 == Area.objects.filter(synthetic=True, unit__in=communes).count()
+    # Labelled so wherever it shows.
+    assert not Unit.objects.exclude(name__endswith="(mô phỏng)").exists()
+    assert not Area.objects.exclude(source__contains="not official").exists()
+    routing.forget_index()
+    lighting = Category(code="den", name_vi="Đèn", handler="utility:lighting")
+    for commune in communes.order_by("?")[:15]:
+        centre = shape(commune.areas.get().geometry).representative_point()
+        assert routing.ward_at(centre.y, centre.x) == commune
+        decision = routing.decide(lighting, commune)
+        assert decision.unit.code == f"{commune.parent.code}-lighting"
+    with pytest.raises(CommandError, match="already in the database"):
+        call_command("generate_areas", "--communes", "10", stdout=StringIO())
+    with pytest.raises(CommandError, match="between 1 and"):
+        call_command("generate_areas", "--communes", "0", stdout=StringIO())
+    with pytest.raises(CommandError, match="give no PARENT_CODE"):
+        call_command("generate_areas", "79", "--communes", "10", stdout=StringIO())
+    with pytest.raises(CommandError, match="or --communes N"):
+        call_command("generate_areas", stdout=StringIO())
+
+
 def test_the_demo_history_sends_no_mail(db):
     from phananh.notify.models import Notification
 
