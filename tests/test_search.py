@@ -325,3 +325,16 @@ def test_queue_search_with_nothing_to_search_is_explained(client, city, submit_r
     response = client.get(CONSOLE, {"q": "???"})
     assert "Type at least one letter or digit to search" in response.content.decode()
     assert queue_codes(response) == [report.code]
+
+
+def test_postgresql_searches_through_a_trigram_index(db):
+    """A word found in no report, or in few, is looked up in the index
+    instead of reading every row (migration reports/0009)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram index exists on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'report_search_trgm'")
+        row = cursor.fetchone()
+    assert row is not None and "gin_trgm_ops" in row[0] and "search_text" in row[0]

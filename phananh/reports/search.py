@@ -29,7 +29,8 @@ Cost: `LIKE '% term%'` cannot use a B-tree index. The search runs inside the
 other filters (status, unit, ward, visibility), in the list's indexed order,
 and stops at the page size: a common word costs a few rows, a rare or absent
 one a scan of what the other filters leave. Measured in docs/benchmarks.md
-("Search"), with what PostgreSQL could add later (a pg_trgm index).
+("Search"). On PostgreSQL a pg_trgm index (migration 0009) finds rare and
+absent words without the scan.
 """
 
 import re
