@@ -338,3 +338,41 @@ def test_postgresql_searches_through_a_trigram_index(db):
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'report_search_trgm'")
         row = cursor.fetchone()
     assert row is not None and "gin_trgm_ops" in row[0] and "search_text" in row[0]
+
+
+# --- SQLite's trigram table (migration reports/0010) ------------------------------------
+
+@pytest.fixture
+def sqlite_only():
+    if connection.vendor != "sqlite":
+        pytest.skip("the trigram table is SQLite's; PostgreSQL has its index")
+
+
+def test_the_trigram_table_follows_every_change_of_the_reports(sqlite_only, submit_report):
+    report = submit_report(description="Cống Calmette nghẹt rác")
+    assert found("calmette") == {report.code}
+    report.search_text = search.search_text("Cống Yersin nghẹt rác")
+    report.save(update_fields=["search_text"])
+    assert found("calmette") == set() and found("yersin") == {report.code}
+    Report.objects.filter(pk=report.pk).update(search_text=" tu dong")
+    assert found("yersin") == set() and found("dong") == {report.code}
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO reports_report_search(reports_report_search) VALUES ('integrity-check')")
+
+
+def test_a_word_in_few_reports_is_found_through_the_trigram_table(sqlite_only, submit_report, monkeypatch):
+    rare = submit_report(description="Cống Calmette nghẹt")
+    for n in range(3):
+        submit_report(description=f"Rác ở hẻm {n}")
+    # None holds it: an empty answer without reading the reports.
+    assert search._few_holders("xyzzy") == search.Q(pk__in=[])
+    assert found("xyzzy") == set()
+    # Few hold it: their ids.
+    assert "reports_report_search" in str(search._few_holders("calmette"))
+    assert found("calmette") == {rare.code}
+    # Many hold it (more than FEW_HOLDERS): the plain search.
+    monkeypatch.setattr(search, "FEW_HOLDERS", 2)
+    assert search._few_holders("hem") is None
+    assert len(found("hem")) == 3
+    # Too short for trigrams, or LIKE's own characters: the plain search.
+    assert search._few_holders("c") is None and search._few_holders("a_b") is None

@@ -119,8 +119,41 @@ def _term_condition(term, categories):
     condition = Q(search_text__contains=" " + term)
     matching = [pk for pk, words in categories if " " + term in words]
     if matching:
-        condition |= Q(category_id__in=matching)
-    return condition
+        return condition | Q(category_id__in=matching)
+    candidates = _few_holders(term)
+    return condition if candidates is None else condition & candidates
+
+
+# --- few holders: SQLite's trigram table ----------------------------------------------
+# A word held by few reports would make a list walk every row to fill its
+# page. On SQLite the trigram table of migration 0010 answers first which
+# reports hold it, when they are few: none (a typo) ends the search at once,
+# a few hundred become an id list. The LIKE above still decides, so the
+# results are the same either way; PostgreSQL's planner does the same with
+# its trigram index (migration 0009) on its own.
+FEW_HOLDERS = 500
+_HOLDERS = "SELECT rowid FROM reports_report_search WHERE search_text LIKE %s"
+
+
+def _few_holders(term):
+    """A condition on id for the reports holding " term", or None when they
+    are many, the database is not SQLite, or the term is too short for the
+    trigram index (" " + term must make three characters)."""
+    from django.db import DatabaseError, connection
+    from django.db.models.expressions import RawSQL
+
+    if connection.vendor != "sqlite" or len(term) < 2 or set(term) & set("%_\\"):
+        return None
+    pattern = f"% {term}%"
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM ({_HOLDERS} LIMIT %s)", [pattern, FEW_HOLDERS])
+            count = cursor.fetchone()[0]
+    except DatabaseError:  # a SQLite without FTS5: no table, the plain search
+        return None
+    if count >= FEW_HOLDERS:
+        return None
+    return Q(pk__in=[]) if count == 0 else Q(pk__in=RawSQL(_HOLDERS, [pattern]))
 
 
 def condition(text):
