@@ -29,8 +29,9 @@ Cost: `LIKE '% term%'` cannot use a B-tree index. The search runs inside the
 other filters (status, unit, ward, visibility), in the list's indexed order,
 and stops at the page size: a common word costs a few rows, a rare or absent
 one a scan of what the other filters leave. Measured in docs/benchmarks.md
-("Search"). On PostgreSQL a pg_trgm index (migration 0009) finds rare and
-absent words without the scan.
+("Search"). A trigram index finds rare and absent words without the scan:
+pg_trgm on PostgreSQL (migration 0009), used by its planner on its own;
+an FTS5 table on SQLite (migration 0010), asked first by `_few_holders`.
 """
 
 import re
