@@ -1,5 +1,7 @@
 """Point → ward lookups, responsible units and routing decisions with their reasons."""
 
+import time
+
 import pytest
 from django.utils import translation
 
@@ -93,8 +95,8 @@ def test_index_is_kept_for_a_few_seconds_then_refreshed(city, monkeypatch):
     # Within the check interval the cached index answers (that is the point of caching).
     assert routing.ward_at(*OUTSIDE_POINT) is None
     # Once the interval has passed, the changed row count rebuilds the index.
-    later = routing.time.monotonic() + routing._REFRESH_CHECK_SECONDS + 1
-    monkeypatch.setattr(routing.time, "monotonic", lambda: later)
+    later = time.monotonic() + routing._REFRESH_CHECK_SECONDS + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
     assert routing.ward_at(*OUTSIDE_POINT) == hanoi
 
 
@@ -109,8 +111,8 @@ def test_forget_index_sees_a_new_area_at_once(city):
 
 def test_edited_and_deleted_areas_are_noticed(city, monkeypatch):
     assert routing.ward_at(*WARD_A_POINT) == city.ward_a
-    clock = [routing.time.monotonic()]
-    monkeypatch.setattr(routing.time, "monotonic", lambda: clock[0])
+    clock = [time.monotonic()]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     area = city.ward_a.areas.get()
     area.geometry = square(106.600, 10.600, 106.610, 10.610)  # moved away: same row count
     area.save()
@@ -168,7 +170,7 @@ def test_a_unit_changed_by_another_process_is_seen_at_the_next_check(city, monke
     # Another process deactivates the company: no signal reaches this one,
     # only the moved updated_at.
     Unit.objects.filter(pk=city.lighting.pk).update(is_active=False, updated_at=timezone.now() + timedelta(seconds=1))
-    monkeypatch.setattr(directory, "_REFRESH_CHECK_SECONDS", 0)
+    monkeypatch.setattr(directory._units, "seconds", 0)
     assert routing.responsible_unit("utility:lighting", city.ward_a) is None
 
 

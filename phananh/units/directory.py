@@ -14,12 +14,12 @@ Callers get copies, so nothing they change leaks into the shared tree.
 """
 
 import copy
-import threading
-import time
 from collections import defaultdict
 
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
+
+from phananh.lib.process_copy import ProcessCopy
 
 from .models import Unit
 
@@ -53,31 +53,20 @@ class Directory:
         return copy.copy(found[0]) if found else None
 
 
-_lock = threading.Lock()
-_state = {"directory": None, "version": None, "checked": 0.0}
-
-
 def _version():
     agg = Unit.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
     return (agg["n"], agg["latest"])
 
 
+_units = ProcessCopy(lambda: Directory(list(Unit.objects.all())), _version, _REFRESH_CHECK_SECONDS)
+
+
 def current():
-    now = time.monotonic()
-    directory = _state["directory"]
-    if directory is not None and now - _state["checked"] < _REFRESH_CHECK_SECONDS:
-        return directory
-    with _lock:
-        version = _version()
-        if _state["directory"] is None or version != _state["version"]:
-            _state["directory"] = Directory(list(Unit.objects.all()))
-            _state["version"] = version
-        _state["checked"] = now
-        return _state["directory"]
+    return _units.get()
 
 
-def forget(**_kwargs):
-    _state["directory"] = None
+def forget(**_signal):
+    _units.forget()
 
 
 post_save.connect(forget, sender=Unit, dispatch_uid="units-directory-save")

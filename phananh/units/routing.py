@@ -7,14 +7,14 @@ the units it leads to come from the unit tree each process keeps
 (phananh.units.directory) in the same way.
 """
 
-import threading
-import time
 from dataclasses import dataclass
 
 from django.db.models import Count, Max
 from django.utils.translation import gettext_lazy as _
 from shapely import STRtree
 from shapely.geometry import Point, shape
+
+from phananh.lib.process_copy import ProcessCopy
 
 from . import directory
 from .models import Area, Unit, UnitKind
@@ -49,30 +49,21 @@ class AreaIndex:
         return self.unit_ids[best]
 
 
-_lock = threading.Lock()
-_state = {"index": None, "version": None, "checked": 0.0}
-
-
 def _areas_version():
     agg = Area.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
     return (agg["n"], agg["latest"])
 
 
+_areas = ProcessCopy(lambda: AreaIndex(list(Area.objects.only("id", "unit_id", "geometry"))), _areas_version,
+                     _REFRESH_CHECK_SECONDS)
+
+
 def area_index():
-    now = time.monotonic()
-    if _state["index"] is not None and now - _state["checked"] < _REFRESH_CHECK_SECONDS:
-        return _state["index"]
-    with _lock:
-        version = _areas_version()
-        if _state["index"] is None or version != _state["version"]:
-            _state["index"] = AreaIndex(list(Area.objects.only("id", "unit_id", "geometry")))
-            _state["version"] = version
-        _state["checked"] = now
-        return _state["index"]
+    return _areas.get()
 
 
 def forget_index():
-    _state["index"] = None
+    _areas.forget()
 
 
 def ward_at(lat, lng):
