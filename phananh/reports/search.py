@@ -40,7 +40,9 @@ from functools import reduce
 from operator import and_
 
 from django import forms
+from django.db import DatabaseError, connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from phananh.lib.codes import ALPHABET
@@ -140,9 +142,6 @@ def _few_holders(term):
     """A condition on id for the reports holding " term", or None when they
     are many, the database is not SQLite, or the term is too short for the
     trigram index (" " + term must make three characters)."""
-    from django.db import DatabaseError, connection
-    from django.db.models.expressions import RawSQL
-
     if connection.vendor != "sqlite" or len(term) < 2 or set(term) & set("%_\\"):
         return None
     pattern = f"% {term}%"
